@@ -1,0 +1,188 @@
+"""Plain typed values passed between the pipeline's steps. No step imports another step's internals."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+CheckStatus = Literal['pass', 'fail', 'partial', 'error', 'skipped']
+Visibility = Literal['public', 'hidden']
+# Submission statuses of the results schema (README): a result always carries one, never a silent 0.
+SubmissionStatus = Literal['graded', 'error', 'timeout', 'not-a-notebook', 'invalid-notebook', 'empty']
+
+
+# ---------------------------------------------------------------- rubric
+@dataclass(frozen=True)
+class Category:
+    id: str                 # 'code', 'discussion', 'extra_credit'
+    title: str
+    points: float
+    extra: bool = False     # extra credit: added on top, not part of the assignment's points possible
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str                 # the check id: a contract other tools read
+    title: str
+    category: str
+    points: float
+    check: str              # name of the check function that grades it
+    visibility: Visibility = 'public'
+    params: dict[str, Any] = field(default_factory=dict)
+    pass_message: str = ''
+    fail_message: str = ''
+    advisory: bool = False  # reported, never scored
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    enabled: bool = True
+    points_per_day: float = 10.0
+    grace_minutes: float = 0.0
+    floor: float = 0.0
+
+
+@dataclass(frozen=True)
+class Rubric:
+    title: str
+    canvas_assignment_id: str | None
+    due: str | None                          # ISO 8601 with offset
+    categories: tuple[Category, ...]
+    items: tuple[Item, ...]
+    late_policy: LatePolicy
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # graded name -> accepted names
+    notebook_pattern: str = '*A2*.ipynb'
+    source: str | None = None                # file it was read from
+
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    def points_possible(self) -> float:
+        return sum(c.points for c in self.categories if not c.extra)
+
+
+# ---------------------------------------------------------------- load
+@dataclass(frozen=True)
+class CodeChunk:
+    """Top-level source selected from one cell: imports, defs, classes and the assignments they need."""
+    cell_index: int
+    source: str
+    defines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    cell_index: int
+    message: str            # e.g. a syntax error, with its line
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A student's answer to one discussion prompt of the handout."""
+    prompt_id: str          # 'best_result', 'plots', 'observations', 'swish_discussion'
+    found: bool
+    text: str = ''          # markdown written by the student (prompt sentence removed)
+    cell_indices: tuple[int, ...] = ()
+    has_image: bool = False     # an image output among the section's code cells
+    has_table: bool = False     # an HTML table / DataFrame output among the section's code cells
+    output_text: str = ''       # plain-text outputs of the section's code cells (saved outputs: evidence only)
+
+
+@dataclass(frozen=True)
+class LoadedNotebook:
+    path: str
+    sha256: str
+    nbformat_version: str       # as read, before upgrading
+    n_cells: int
+    chunks: tuple[CodeChunk, ...]
+    problems: tuple[CellProblem, ...]
+    answers: dict[str, Answer]
+
+
+# ---------------------------------------------------------------- check
+@dataclass(frozen=True)
+class CheckResult:
+    """A check's verdict, before points: fraction of the item earned and a message a student can act on."""
+    id: str
+    status: CheckStatus
+    fraction: float
+    message: str
+    hidden_failed: bool = False     # some hidden case failed (its inputs are never shown)
+    details: dict[str, Any] = field(default_factory=dict)   # for the TA's report; never shown for hidden cases
+
+
+# ---------------------------------------------------------------- score
+@dataclass(frozen=True)
+class ItemScore:
+    id: str
+    title: str
+    category: str
+    visibility: Visibility
+    status: CheckStatus
+    points: float
+    max_points: float
+    message: str
+    manual: bool = False            # points set by a TA override
+
+
+@dataclass(frozen=True)
+class Totals:
+    code: float
+    discussion: float
+    extra_credit: float
+    raw: float
+    late_penalty: float
+    final: float
+
+
+@dataclass(frozen=True)
+class ManualScore:
+    item_id: str
+    points: float
+    comment: str = ''
+
+
+@dataclass(frozen=True)
+class Lateness:
+    seconds_late: float | None      # None: unknown
+    uncertain: bool = False         # only Canvas's LATE marker was seen
+    extension_days: float = 0.0
+
+
+@dataclass
+class SubmissionResult:
+    """One notebook's result; ``to_dict`` is the results schema documented in the README."""
+    notebook: str
+    status: SubmissionStatus
+    message: str
+    mode: Literal['self-check', 'grade']
+    seed: int | None = None
+    sha256: str | None = None
+    isolated: bool = False
+    items: list[ItemScore] = field(default_factory=list)
+    totals: Totals | None = None
+    flags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    elapsed_seconds: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            'schema_version': 1,
+            'notebook': self.notebook,
+            'sha256': self.sha256,
+            'status': self.status,
+            'message': self.message,
+            'mode': self.mode,
+            'seed': self.seed,
+            'isolated': self.isolated,
+            'checks': {it.id: {'status': it.status, 'points': it.points, 'max_points': it.max_points,
+                               'message': it.message, 'title': it.title, 'category': it.category,
+                               'visibility': it.visibility, 'manual': it.manual}
+                       for it in self.items},
+            'totals': None if self.totals is None else vars(self.totals).copy(),
+            'flags': list(self.flags),
+            'notes': list(self.notes),
+            'elapsed_seconds': self.elapsed_seconds,
+        }

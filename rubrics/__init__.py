@@ -1,0 +1,1 @@
+"""Rubric YAML files and their JSON Schema (package data of the installed grader)."""
