@@ -52,6 +52,9 @@ class Rubric:
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # graded name -> accepted names
     notebook_pattern: str = '*A2*.ipynb'
     source: str | None = None                # file it was read from
+    # Set only in a student kit's rubric, whose hidden items are stripped: points of those items per category,
+    # so each category still adds up (items + withheld = category points) and the kit says what is not shown.
+    withheld_points: dict[str, float] = field(default_factory=dict)
 
     def item(self, item_id: str) -> Item:
         for it in self.items:
