@@ -1,0 +1,246 @@
+"""The execute step: a fresh kernel per notebook, the student's definitions, then probes that return data.
+
+Knows kernels, nothing about rubrics. A probe that runs too long or kills its kernel costs only itself: the
+kernel is killed, a fresh one is started, the definitions are replayed, and grading goes on.
+"""
+from __future__ import annotations
+
+import asyncio
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Literal
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from . import kernel_driver, wire
+from .model import CodeChunk
+
+OutcomeStatus = Literal['ok', 'error', 'timeout', 'died', 'protocol']
+STARTUP_TIMEOUT = 60
+
+
+@dataclass
+class ProbeOutcome:
+    status: OutcomeStatus
+    value: Any = None
+    error: str = ''         # the student's exception, or what went wrong with the kernel
+    where: str = ''         # innermost student frame
+    stdout: str = ''
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 'ok'
+
+    def explain(self) -> str:
+        if self.status == 'timeout':
+            return f'did not finish within {self.seconds:.0f} s (an infinite loop?)'
+        if self.status == 'died':
+            return f'the kernel died ({self.error})'
+        return f'{self.error} ({self.where})' if self.where else self.error
+
+
+@dataclass
+class DefinitionNote:
+    cell_index: int
+    message: str
+
+
+@dataclass
+class _Cell:
+    outputs: list
+    timed_out: bool = False
+    died: bool = False
+    seconds: float = 0.0
+
+
+def _source(module) -> str:
+    return Path(module.__file__).read_text()
+
+
+@dataclass
+class KernelSession:
+    """One student's kernel. Use as a context manager; every method is synchronous."""
+
+    launcher: Any
+    probe_sources: list[str]                    # source texts of the probe modules, run in order
+    support_files: Iterable[Path] = ()
+    notebook: Path | None = None
+    define_timeout: float = 20.0
+    restarts: int = 0
+    notes: list[DefinitionNote] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.token = secrets.token_hex(8)
+        self._loop = asyncio.new_event_loop()
+        self._client: NotebookClient | None = None
+        self._chunks: list[CodeChunk] = []
+        self._poison: set[int] = set()          # chunks that hung or killed the kernel: not replayed
+        self._reported: set[int] = set()        # chunks whose errors are already in notes
+        self.workdir = Path(tempfile.mkdtemp(prefix='a2g-work-'))
+        for f in self.support_files:
+            shutil.copy(f, self.workdir / Path(f).name)
+        if self.notebook is not None:
+            shutil.copy(self.notebook, self.workdir / Path(self.notebook).name)
+
+    # ------------------------------------------------------------ lifecycle
+    def __enter__(self):
+        self._run(self._start())
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        try:
+            self._run(self._kill())
+        finally:
+            self._loop.close()
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _run(self, coro):
+        return self._loop.run_until_complete(coro)
+
+    async def _start(self):
+        km = self.launcher.manager(self.workdir)
+        self._nb = nbformat.v4.new_notebook()
+        self._client = NotebookClient(self._nb, km=km, timeout=STARTUP_TIMEOUT, allow_errors=True,
+                                      interrupt_on_timeout=False, kernel_name='python3',
+                                      startup_timeout=STARTUP_TIMEOUT, record_timing=False)
+        await self._client.async_start_new_kernel(**self.launcher.start_kwargs(self.workdir))
+        await self._client.async_start_new_kernel_client()
+        cell = await self._execute(self._setup_source(), STARTUP_TIMEOUT)
+        errors = [o for o in cell.outputs if o.get('output_type') == 'error']
+        if cell.timed_out or cell.died or errors:
+            raise RuntimeError(f'the grading kernel could not be prepared: {errors[:1] or "no answer"}')
+
+    async def _kill(self):
+        client = self._client
+        self._client = None
+        if client is None:
+            return
+        # We passed our own manager, so nbclient leaves shutting it down to us.
+        try:
+            if client.kc is not None:
+                client.kc.stop_channels()
+        finally:
+            if client.km is not None and await _maybe(client.km.is_alive()):
+                await _maybe(client.km.shutdown_kernel(now=True))
+
+    def _restart(self):
+        self.restarts += 1
+        self._run(self._kill())
+        self._run(self._start())
+        self._replay()
+
+    def _setup_source(self) -> str:
+        modules = [('wire', _source(wire)), ('driver', _source(kernel_driver)),
+                   ('probes', '\n\n'.join(self.probe_sources))]
+        return (f'def __a2g_setup(sources={modules!r}):\n'
+                '    import sys, types\n'
+                '    for name, src in sources:\n'
+                '        m = types.ModuleType("a2g_" + name)\n'
+                '        exec(compile(src, "<a2g-" + name + ">", "exec"), m.__dict__)\n'
+                '        sys.modules["a2g_" + name] = m\n'
+                '__a2g_setup()\n'
+                'del __a2g_setup\n')
+
+    # ------------------------------------------------------------ running code
+    async def _execute(self, source: str, timeout: float) -> _Cell:
+        cell = nbformat.v4.new_code_cell(source)
+        self._nb.cells = [cell]
+        self._client.timeout = max(1, int(round(timeout)))
+        started = time.perf_counter()
+        result = _Cell(outputs=cell.outputs)
+        try:
+            # nbclient's own timeout can wait forever on a kernel that never answers: bound it from outside too.
+            await asyncio.wait_for(self._client.async_execute_cell(cell, 0, store_history=False), timeout + 10)
+        except (CellTimeoutError, asyncio.TimeoutError):
+            result.timed_out = True
+        except DeadKernelError:
+            result.died = True
+        except Exception as exc:   # a broken channel is a dead kernel to us
+            result.died = True
+            cell.outputs.append({'output_type': 'error', 'ename': type(exc).__name__, 'evalue': str(exc)})
+        result.outputs = cell.outputs
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def define(self, chunks: Iterable[CodeChunk]) -> list[DefinitionNote]:
+        """Run the student's selected definitions in notebook order; report, never stop, on failures."""
+        self._chunks = list(chunks)
+        self._replay()
+        return self.notes
+
+    def _replay(self):
+        for i, chunk in enumerate(self._chunks):
+            if i in self._poison:
+                continue
+            cell = self._run(self._execute(chunk.source, self.define_timeout))
+            if cell.timed_out or cell.died:
+                self._poison.add(i)
+                what = (f'did not finish within {self.define_timeout:.0f} s' if cell.timed_out
+                        else 'stopped the kernel')
+                self.notes.append(DefinitionNote(chunk.cell_index, f'code in cell {chunk.cell_index} {what}; '
+                                                 'it was skipped and grading went on without it'))
+                self._run(self._kill())
+                self._run(self._start())
+                return self._replay()
+            if i not in self._reported:
+                self._reported.add(i)
+                for out in cell.outputs:
+                    if out.get('output_type') == 'error':
+                        self.notes.append(DefinitionNote(
+                            chunk.cell_index, f'cell {chunk.cell_index} raised {out.get("ename")}: '
+                                              f'{str(out.get("evalue"))[:300]}'))
+
+    def call(self, probe: str, inputs: dict[str, Any], timeout: float) -> ProbeOutcome:
+        """Run ``probe(student_namespace, **inputs)`` in the kernel; the value comes back as data."""
+        payload = wire.dumps(inputs)
+        source = (f'(lambda m: m["a2g_driver"].call(m["a2g_wire"], m["a2g_probes"], get_ipython(), '
+                  f'{self.token!r}, {probe!r}, {payload!r}))(__import__("sys").modules)')
+        cell = self._run(self._execute(source, timeout))
+        if cell.timed_out or cell.died:
+            outcome = ProbeOutcome('timeout' if cell.timed_out else 'died', seconds=cell.seconds,
+                                   error='' if cell.timed_out else _died_reason(cell.outputs))
+            self._restart()
+            return outcome
+        return _read_envelope(cell, self.token)
+
+
+def _read_envelope(cell: _Cell, token: str) -> ProbeOutcome:
+    import json
+    for out in cell.outputs:
+        data = out.get('data') or {}
+        if out.get('output_type') == 'display_data' and kernel_driver.MIME in data:
+            try:
+                envelope = json.loads(data[kernel_driver.MIME])
+                if envelope.get('token') != token:
+                    continue
+                common = dict(stdout=str(envelope.get('stdout', '')), seconds=float(envelope.get('seconds', 0)))
+                if not envelope.get('ok'):
+                    return ProbeOutcome('error', error=str(envelope.get('error', '')),
+                                        where=str(envelope.get('where', '')), **common)
+                return ProbeOutcome('ok', value=wire.decode(envelope['value']), **common)
+            except (ValueError, KeyError, TypeError) as exc:
+                return ProbeOutcome('protocol', error=f'unreadable result: {exc}')
+    errors = [f'{o.get("ename")}: {o.get("evalue")}' for o in cell.outputs if o.get('output_type') == 'error']
+    return ProbeOutcome('protocol', error=errors[0] if errors else 'no result came back from the kernel',
+                        seconds=cell.seconds)
+
+
+def _died_reason(outputs) -> str:
+    errors = [f'{o.get("ename")}: {o.get("evalue")}' for o in outputs if o.get('output_type') == 'error']
+    return errors[0] if errors else 'it exited or crashed'
+
+
+async def _maybe(value):
+    if asyncio.iscoroutine(value):
+        return await value
+    return value

@@ -1,0 +1,120 @@
+"""How a student's kernel is launched: the one replaceable piece between the grader and student code.
+
+``LimitsLauncher`` starts ipykernel with resource limits, a scrubbed environment and a ``sys.path`` that holds
+the third-party packages but neither ``grader`` nor ``reference``. It does not isolate the kernel from the
+host's files or network: results say ``isolated: false``.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import site
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+# Names in site-packages the kernel must not see. .pth files are skipped too: the kernel runs with -S and an
+# editable install of the grader is reached only through one.
+HIDDEN_FROM_KERNEL = ('grader', 'reference', '__editable__', 'a2_grader')
+
+BOOTSTRAP = '''\
+import resource, sys
+for name, soft, hard in {limits!r}:
+    resource.setrlimit(getattr(resource, name), (soft, hard))
+sys.path[:0] = [{site!r}]
+from ipykernel.kernelapp import launch_new_instance
+launch_new_instance()
+'''
+
+
+@dataclass(frozen=True)
+class Limits:
+    address_space_bytes: int = 4 * 1024 ** 3
+    cpu_seconds: int = 600          # a backstop for the whole kernel; per-check budgets are wall-clock
+    file_size_bytes: int = 256 * 1024 ** 2
+    open_files: int = 512
+
+    def rlimits(self):
+        return [('RLIMIT_AS', self.address_space_bytes, self.address_space_bytes),
+                ('RLIMIT_CPU', self.cpu_seconds, self.cpu_seconds + 5),
+                ('RLIMIT_FSIZE', self.file_size_bytes, self.file_size_bytes),
+                ('RLIMIT_NOFILE', self.open_files, self.open_files),
+                ('RLIMIT_CORE', 0, 0)]
+
+
+def kernel_env(workdir: Path) -> dict[str, str]:
+    """A scrubbed environment: nothing of the grader's, single-threaded BLAS and a small malloc arena."""
+    env = {
+        'PATH': '/usr/local/bin:/usr/bin:/bin',
+        'HOME': str(workdir),
+        'IPYTHONDIR': str(workdir / '.ipython'),
+        'MPLCONFIGDIR': str(workdir / '.matplotlib'),
+        'LANG': 'C.UTF-8',
+        'PYTHONHASHSEED': '0',
+        'PYTHONDONTWRITEBYTECODE': '1',
+        'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1',
+        'MALLOC_ARENA_MAX': '2',
+    }
+    # Set on some processors where older OpenBLAS builds compute wrong results: keep them as the host has them.
+    for name in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+_site_farm: Path | None = None
+
+
+def kernel_site() -> Path:
+    """A folder of links to site-packages' entries, less the grader's: the kernel's only third-party path."""
+    global _site_farm
+    if _site_farm is None:
+        farm = Path(tempfile.mkdtemp(prefix='a2g-site-'))
+        atexit.register(shutil.rmtree, farm, ignore_errors=True)
+        for source in site.getsitepackages():
+            if not os.path.isdir(source):
+                continue
+            for entry in os.listdir(source):
+                if entry.startswith(HIDDEN_FROM_KERNEL) or entry.endswith('.pth') or entry == '__pycache__':
+                    continue
+                link = farm / entry
+                if not link.exists():
+                    link.symlink_to(os.path.join(source, entry))
+        _site_farm = farm
+    return _site_farm
+
+
+class _CommandKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager that launches our command instead of a kernelspec's."""
+
+    launch_argv: list[str] = []
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return [a.replace('{connection_file}', os.path.realpath(self.connection_file)) for a in self.launch_argv]
+
+
+@dataclass
+class LimitsLauncher:
+    limits: Limits = field(default_factory=Limits)
+    python: str = sys.executable
+    isolated: bool = False
+    description: str = 'resource limits only (not isolated from the host)'
+
+    def argv(self) -> list[str]:
+        code = BOOTSTRAP.format(limits=self.limits.rlimits(), site=str(kernel_site()))
+        return [self.python, '-I', '-S', '-c', code, '-f', '{connection_file}']
+
+    def manager(self, workdir: Path) -> AsyncKernelManager:
+        km = _CommandKernelManager(kernel_name='python3')
+        km.launch_argv = self.argv()
+        return km
+
+    def start_kwargs(self, workdir: Path) -> dict:
+        # The kernel's own chatter (warnings, crash dumps) is not for the TA's terminal.
+        return {'cwd': str(workdir), 'env': kernel_env(workdir), 'stdout': subprocess.DEVNULL,
+                'stderr': subprocess.DEVNULL}

@@ -1,0 +1,62 @@
+"""Runs INSIDE the student's kernel: calls a probe on the student's namespace and publishes the result as data.
+
+Sent as source text (with ``wire``'s and the probes' sources), executed in private module namespaces so no
+name of ours collides with a student's. It holds no expected value: comparison happens in the grader.
+"""
+import contextlib
+import io
+import json
+import time
+import traceback
+
+MIME = 'application/x-a2g-result'
+OUR_FILES = ('<a2g-',)
+STDOUT_CAP = 4000
+
+
+class CappedWriter(io.TextIOBase):
+    """Keeps the first STDOUT_CAP characters of what student code prints and counts the rest."""
+
+    def __init__(self, cap=STDOUT_CAP):
+        self.parts, self.kept, self.dropped, self.cap = [], 0, 0, cap
+
+    def write(self, s):
+        s = str(s)
+        room = self.cap - self.kept
+        if room > 0:
+            self.parts.append(s[:room])
+            self.kept += min(room, len(s))
+        self.dropped += max(0, len(s) - max(room, 0))
+        return len(s)
+
+    def text(self):
+        tail = f'\n... ({self.dropped:,} more characters not kept)' if self.dropped else ''
+        return ''.join(self.parts) + tail
+
+
+def where(exc):
+    """The innermost frame of the student's code, so a message can point at their line."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(OUR_FILES)]
+    if not frames:
+        return ''
+    f = frames[-1]
+    return f'in {f.name}, line {f.lineno}' + (f': {f.line.strip()}' if f.line else '')
+
+
+def describe(exc):
+    text = f'{type(exc).__name__}: {exc}'
+    return text if len(text) <= 500 else text[:500] + '...'
+
+
+def call(wire, probes, shell, token, name, payload):
+    inputs = wire.loads(payload)
+    out = CappedWriter()
+    started = time.perf_counter()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            value = getattr(probes, name)(shell.user_ns, **inputs)
+        envelope = {'ok': True, 'value': wire.encode(value)}
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt from student code are results too
+        envelope = {'ok': False, 'error': describe(exc), 'where': where(exc)}
+    envelope.update(token=token, stdout=out.text(), seconds=time.perf_counter() - started)
+    shell.display_pub.publish(data={MIME: json.dumps(envelope)}, metadata={})
