@@ -102,6 +102,7 @@ class LoadedNotebook:
     chunks: tuple[CodeChunk, ...]
     problems: tuple[CellProblem, ...]
     answers: dict[str, Answer]
+    notes: tuple[str, ...] = ()     # tolerated defects (schema errors, unreadable cells dropped): for the report
 
 
 # ---------------------------------------------------------------- check
