@@ -1,0 +1,345 @@
+"""Rubric files: read an instructor's YAML, report every problem with its line, build the typed ``Rubric``.
+Writing a rubric back and the table live in grader.rubric_show, re-exported here.
+
+The JSON Schema (rubrics/rubric.schema.json) catches shape errors and drives editors' completion; what a schema
+cannot express (category totals, declared categories, duplicate ids and keys, real dates) is checked here. Every
+problem is mapped to the line of the offending key by composing the YAML node tree alongside the data.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .checks import CHECK_NAMES
+from .model import Rubric
+from .resources import rubric_file
+from .rubric_show import (SCHEMA_FILE, dump_rubric, fmt_number, public_only, rubric_from_dict, rubric_table,
+                          rubric_to_dict)
+
+__all__ = ['Problem', 'RubricError', 'load_rubric', 'validate_rubric', 'rubric_table', 'rubric_to_dict',
+           'rubric_from_dict', 'dump_rubric', 'public_only', 'default_rubric_path', 'cmd_rubric_validate',
+           'cmd_rubric_show']
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int | None    # 1-based; None when the problem has no place in the file (missing file, missing key)
+    path: str           # where in the rubric: 'items[3].points'; '' for the whole file
+    message: str
+
+    def format(self, file: str | Path) -> str:
+        return f'{file}:{self.line}: {self.message}' if self.line else f'{file}: {self.message}'
+
+
+class RubricError(Exception):
+    def __init__(self, problems: list[Problem], source: str | Path | None = None):
+        self.problems, self.source = list(problems), source
+        super().__init__('\n'.join(p.format(source or 'rubric') for p in self.problems))
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML as instructors and their editors (YAML 1.2) read it: 1e-6 is a number, not the text '1e-6' PyYAML
+    makes of it, and an unquoted date stays the text written, for the schema and the late policy to parse."""
+
+
+_Loader.add_implicit_resolver('tag:yaml.org,2002:float', re.compile(r'^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$'),
+                              list('-+0123456789'))
+_Loader.add_constructor('tag:yaml.org,2002:timestamp', lambda loader, node: loader.construct_scalar(node))
+
+
+def default_rubric_path() -> Path:
+    return rubric_file()
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict:
+    return json.loads(rubric_file(SCHEMA_FILE).read_text(encoding='utf-8'))
+
+
+# ---------------------------------------------------------------- locations and wording
+def _dotted(path: tuple) -> str:
+    return ''.join(f'[{p}]' if isinstance(p, int) else ('.' if i else '') + str(p) for i, p in enumerate(path))
+
+
+def _line(lines: dict, path: tuple) -> int | None:
+    """Line of the key at ``path``, or of the nearest enclosing one (a missing key has no line of its own)."""
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return None
+
+
+def _place(path: tuple, data: Any) -> tuple[str, str]:
+    """('items', 3, 'points') -> ('points', "item 'adam'"): what an instructor recognises in the file."""
+    if len(path) >= 2 and path[0] in ('items', 'categories') and isinstance(path[1], int):
+        entry = data[path[0]][path[1]] if isinstance(data, dict) else None
+        kind = 'item' if path[0] == 'items' else 'category'
+        ident = entry.get('id') if isinstance(entry, dict) else None
+        return _dotted(path[2:]), f"{kind} '{ident}'" if isinstance(ident, str) else f'{kind} #{path[1] + 1}'
+    return (_dotted(path[1:]), str(path[0])) if len(path) >= 2 else (_dotted(path), '')
+
+
+def _name(path: tuple, data: Any) -> str:
+    field, owner = _place(path, data)
+    return f'{field} in {owner}' if field and owner else field or owner or 'the rubric'
+
+
+def _inside(path: tuple, data: Any) -> str:
+    """Where a key sits: 'in item 'adam'', 'under messages in item 'adam'', 'at the top level'."""
+    field, owner = _place(path, data)
+    return 'at the top level' if not path else f'under {_name(path, data)}' if field else f'in {owner}'
+
+
+def _suggest(word: Any, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ''
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (bool, int, float)):
+        return fmt_number(value)
+    return {dict: 'a mapping', list: 'a list', type(None): 'empty'}.get(type(value), repr(value))
+
+
+_TYPES = {'number': 'a number', 'integer': 'a whole number', 'string': 'text', 'boolean': 'true or false',
+          'object': 'a mapping (key: value lines)', 'array': 'a list (- entries)', 'null': 'empty'}
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+# ---------------------------------------------------------------- YAML with lines
+def _parse(text: str) -> tuple[Any, dict, list]:
+    """Data, {path: line of its key}, and duplicate keys as (path, line, first line): PyYAML keeps the last
+    duplicate silently, so they are found in the node tree, where both are still there."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    lines, duplicates = {}, []
+
+    def walk(node, path, depth=0):
+        if depth > 50:      # aliases can make the tree deep; no rubric nests this far
+            return
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for key_node, value_node in node.value:
+                key = getattr(key_node, 'value', None)
+                if not isinstance(key, str) or key == '<<':
+                    continue
+                line = key_node.start_mark.line + 1
+                if key in first:
+                    duplicates.append((path + (key,), line, first[key]))
+                first.setdefault(key, line)
+                lines[path + (key,)] = line
+                walk(value_node, path + (key,), depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, child in enumerate(node.value):
+                lines[path + (i,)] = child.start_mark.line + 1
+                walk(child, path + (i,), depth + 1)
+
+    walk(node, ())
+    return data, lines, duplicates
+
+
+def _syntax_problem(e: yaml.YAMLError) -> Problem:
+    mark = getattr(e, 'problem_mark', None) or getattr(e, 'context_mark', None)
+    if not isinstance(e, yaml.MarkedYAMLError) or mark is None:
+        return Problem(None, '', f'YAML error: {e}')
+    text = f'YAML syntax error: {e.problem or e.context} (column {mark.column + 1})'
+    if "'\\t'" in text:
+        text += ': indent with spaces, not tabs'
+    start = e.context_mark
+    if e.problem and e.context and start is not None and start.line != mark.line:  # e.g. where a quote opened
+        text += f'; {e.context} on line {start.line + 1}'
+    return Problem(mark.line + 1, '', text)
+
+
+# ---------------------------------------------------------------- checks
+def _schema_problems(data: Any, lines: dict) -> list[Problem]:
+    from jsonschema import Draft202012Validator   # ~0.1 s to import: only when a rubric is read
+    out = []
+    for err in Draft202012Validator(_schema()).iter_errors(data):
+        path, kind, expected, value = tuple(err.absolute_path), err.validator, err.validator_value, err.instance
+        place = _name(path, data)
+
+        def add(message, at=path):
+            out.append(Problem(_line(lines, at), _dotted(at), message))
+
+        if kind == 'additionalProperties' and isinstance(value, dict):
+            known = list(err.schema.get('properties', {}))
+            for key in value:
+                if key not in known:
+                    add(f"unknown key '{key}' {_inside(path, data)}{_suggest(key, known)}", path + (key,))
+        elif kind == 'required' and isinstance(value, dict):
+            unknown = [k for k in value if k not in err.schema.get('properties', {})]
+            for key in expected:   # a misspelt key is reported once, as unknown with this suggestion
+                if key not in value and not difflib.get_close_matches(key, unknown, n=1, cutoff=0.6):
+                    add(f"missing key '{key}' {_inside(path, data)}")
+        elif kind == 'type':
+            types = [expected] if isinstance(expected, str) else expected
+            hint = ' (put it in quotes)' if 'string' in types and isinstance(value, (int, float)) else ''
+            names = [_TYPES.get(t, t).replace(' or ', '/') if len(types) > 1 else _TYPES.get(t, t) for t in types]
+            want = ' or '.join(filter(None, (', '.join(names[:-1]), names[-1])))
+            add(f'{place} must be {want}, not {_shown(value)}{hint}')
+        elif kind == 'enum' and path[-1:] == ('check',):
+            names = _suggest(value, CHECK_NAMES) or f"; known checks: {', '.join(CHECK_NAMES)}"
+            add(f"unknown check {_shown(value)} in {_name(path[:-1], data)}{names}")
+        elif kind == 'enum':
+            add(f"{place} must be one of {', '.join(map(str, expected))}, not {_shown(value)}"
+                f"{_suggest(value, expected)}")
+        elif kind == 'minimum':
+            bound = 'must not be negative' if expected == 0 else f'must be at least {fmt_number(expected)}'
+            add(f'{place} {bound} (it is {_shown(value)})')
+        elif kind == 'const':
+            add(f'{place} must be {_shown(expected)}, not {_shown(value)}')
+        elif kind == 'pattern':
+            add(f"{place} {err.schema.get('patternErrorMessage', 'is not in the expected form')}, not {_shown(value)}")
+        elif kind in ('minItems', 'minLength'):
+            add(f'{place} must not be empty')
+        else:
+            add(f'{place}: {err.message}')
+    return out
+
+
+def _entries(data: dict, key: str) -> list[tuple[int, dict]]:
+    seq = data.get(key)
+    return [(i, e) for i, e in enumerate(seq) if isinstance(e, dict)] if isinstance(seq, list) else []
+
+
+def _meaning_problems(data: Any, lines: dict) -> list[Problem]:
+    """What the schema cannot say. Values of the wrong type were reported by the schema: skip them here, and skip
+    a category's total when one of its items has unusable points, so one mistake is reported once."""
+    if not isinstance(data, dict):
+        return []
+    out = []
+
+    def add(path, message):
+        out.append(Problem(_line(lines, path), _dotted(path), message))
+
+    declared: dict[str, int] = {}
+    for i, cat in _entries(data, 'categories'):
+        cid = cat.get('id')
+        if isinstance(cid, str) and cid in declared:
+            add(('categories', i, 'id'), f"duplicate category id '{cid}' (first on line "
+                f"{_line(lines, ('categories', declared[cid], 'id'))})")
+        elif isinstance(cid, str):
+            declared[cid] = i
+    sums = dict.fromkeys(declared, 0.0)
+    unsure: set[str] = set()
+    first_id: dict[str, int] = {}
+    for i, item in _entries(data, 'items'):
+        iid, cat, points = item.get('id'), item.get('category'), item.get('points')
+        name = _name(('items', i), data)
+        if isinstance(iid, str) and iid in first_id:
+            add(('items', i, 'id'), f"duplicate item id '{iid}' (first on line {first_id[iid]})")
+        elif isinstance(iid, str):
+            first_id[iid] = _line(lines, ('items', i, 'id'))
+        if isinstance(cat, str) and cat not in declared:
+            close = difflib.get_close_matches(cat, list(declared), n=1, cutoff=0.6)
+            unsure.update(close)    # its intended category's total is off because of this same mistake
+            add(('items', i, 'category'), f"category '{cat}' of {name} is not declared under categories"
+                f"{_suggest(cat, declared)}")
+        elif isinstance(cat, str):
+            if _is_number(points) and points >= 0:
+                sums[cat] += points
+            else:
+                unsure.add(cat)
+        if item.get('advisory') is True and _is_number(points) and points != 0:
+            add(('items', i, 'points'), f'{name} is advisory (reported, never scored): its points must be 0, '
+                f'not {fmt_number(points)}')
+    withheld = data.get('withheld_points') if isinstance(data.get('withheld_points'), dict) else {}
+    for cid in withheld:
+        if cid not in declared:
+            add(('withheld_points', cid), f"withheld_points names category '{cid}', which is not declared"
+                f"{_suggest(cid, declared)}")
+    for cid, i in declared.items():
+        points = data['categories'][i].get('points')
+        held = withheld.get(cid, 0) if _is_number(withheld.get(cid, 0)) else 0
+        if cid in unsure or not _is_number(points) or abs(sums[cid] + held - points) < 1e-9:
+            continue
+        also = f' + {fmt_number(held)} withheld' if held else ''
+        add(('categories', i, 'points'), f"category '{cid}': items add up to {fmt_number(sums[cid])}{also}, "
+            f'category says {fmt_number(points)}')
+    due = data.get('assignment', {}).get('due') if isinstance(data.get('assignment'), dict) else None
+    due_form = _schema()['properties']['assignment']['properties']['due']['pattern']
+    if isinstance(due, str) and re.match(due_form, due):     # other forms were reported by the schema
+        from .late import parse_timestamp
+        try:
+            parse_timestamp(due)
+        except ValueError:
+            add(('assignment', 'due'), f"due in assignment is not a real date and time: '{due}'")
+    return out
+
+
+def _check_text(text: str) -> tuple[list[Problem], Any]:
+    try:
+        data, lines, duplicates = _parse(text)
+    except yaml.YAMLError as e:
+        return [_syntax_problem(e)], None
+    if data is None:
+        return [Problem(None, '', 'the rubric is empty')], None
+    problems = [Problem(line, _dotted(path), f"duplicate key '{path[-1]}' {_inside(path[:-1], data)} (first "
+                        f'on line {first}; YAML would keep only this one)') for path, line, first in duplicates]
+    problems += _schema_problems(data, lines) + _meaning_problems(data, lines)
+    problems = list(dict.fromkeys(problems))
+    return sorted(problems, key=lambda p: p.line or 0), data
+
+
+def _examine(path: str | Path) -> tuple[list[Problem], Any, bool]:
+    """(problems, data, whether the file could be read at all)."""
+    try:
+        text = Path(path).read_text(encoding='utf-8')
+    except (OSError, UnicodeDecodeError) as e:
+        return [Problem(None, '', f'cannot read the rubric: {getattr(e, "strerror", None) or e}')], None, False
+    return *_check_text(text), True
+
+
+def validate_rubric(path: str | Path) -> list[Problem]:
+    """Every problem found in the rubric file, in line order; [] when it is fine."""
+    return _examine(path)[0]
+
+
+def load_rubric(path: str | Path | None = None) -> Rubric:
+    """The rubric at ``path`` (the bundled one by default); RubricError lists every problem found."""
+    path = default_rubric_path() if path is None else path
+    problems, data, _ = _examine(path)
+    if problems:
+        raise RubricError(problems, path)
+    return rubric_from_dict(data, path)
+
+
+# ---------------------------------------------------------------- commands (the CLI prints the text)
+def _for_command(path: str | Path) -> tuple[int, str, Rubric | None]:
+    problems, data, readable = _examine(path)
+    if problems:
+        return (1 if readable else 2), '\n'.join(p.format(path) for p in problems), None
+    return 0, '', rubric_from_dict(data, path)
+
+
+def cmd_rubric_validate(path: str | Path) -> tuple[int, str]:
+    """(0, 'FILE: OK — ...'), (1, one 'FILE:LINE: message' per problem) or (2, why the file can't be read)."""
+    code, text, rubric = _for_command(path)
+    if rubric is None:
+        return code, text
+    parts = ' + '.join(f"{c.id.replace('_', ' ')} {fmt_number(c.points)}" for c in rubric.categories)
+    held = sum(rubric.withheld_points.values())
+    also = f' ({fmt_number(held)} points of hidden items withheld)' if held else ''
+    return 0, f'{path}: OK — {len(rubric.items)} items, {parts}{also}'
+
+
+def cmd_rubric_show(path: str | Path) -> tuple[int, str]:
+    """(0, the rubric's table) or the same failures as ``cmd_rubric_validate``."""
+    code, text, rubric = _for_command(path)
+    return (code, text) if rubric is None else (0, rubric_table(rubric))
