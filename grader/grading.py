@@ -1,0 +1,81 @@
+"""Grade one notebook: load → execute → check → score. Every outcome is a SubmissionResult with a status."""
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+from typing import Iterable
+
+from . import probes
+from .checks.runner import is_code_check, run_answer_check, run_code_check
+from .execute import KernelSession
+from .kernel import LimitsLauncher
+from .load import NotebookError, load_notebook
+from .model import CheckResult, Lateness, ManualScore, Rubric, SubmissionResult
+from .score import score
+
+
+def support_files() -> list[Path]:
+    """Files students' notebooks read, placed beside the notebook under the names they use."""
+    try:
+        from reference.data import data_path
+        return [Path(str(data_path()))]
+    except ImportError:             # a student kit carries its own copy
+        from .resources import kit_support_files
+        return kit_support_files()
+
+
+def probe_sources() -> list[str]:
+    return [Path(probes.__file__).read_text()]
+
+
+def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int | None = None,
+                   expected=None, launcher=None, lateness: Lateness | None = None,
+                   manual: Iterable[ManualScore] = ()) -> SubmissionResult:
+    started = time.perf_counter()
+    path = Path(path)
+    if seed is None and mode == 'grade':
+        seed = secrets.randbits(32)
+    launcher = launcher or LimitsLauncher()
+    result = SubmissionResult(notebook=str(path), status='graded', message='', mode=mode, seed=seed,
+                              isolated=launcher.isolated)
+    try:
+        loaded = load_notebook(path)
+    except NotebookError as exc:
+        result.status, result.message = exc.status, exc.message
+        items, totals, notes = score(rubric, {}, manual, lateness, mode)
+        result.items, result.totals, result.notes = items, totals, notes
+        result.elapsed_seconds = time.perf_counter() - started
+        return result
+    result.sha256 = loaded.sha256
+    result.notes.extend(p.message for p in loaded.problems)
+    result.notes.extend(loaded.notes)
+    if expected is None:
+        from .expected import ReferenceExpected
+        expected = ReferenceExpected()
+
+    items = [it for it in rubric.items if mode == 'grade' or it.visibility == 'public']
+    results: dict[str, CheckResult] = {}
+    for item in items:
+        if not is_code_check(item.check):
+            results[item.id] = run_answer_check(item, loaded.answers)
+    code_items = [it for it in items if is_code_check(it.check)]
+    if code_items:
+        with KernelSession(launcher, probe_sources(), support_files(), notebook=path) as session:
+            result.notes.extend(n.message for n in session.define(loaded.chunks))
+            for item in code_items:
+                results[item.id] = run_code_check(item, session, expected, mode, seed)
+            if session.restarts:
+                result.notes.append(f'the kernel was restarted {session.restarts} time(s) after a check hung '
+                                    'or crashed it')
+    item_scores, totals, notes = score(rubric, results, manual, lateness, mode)
+    result.items, result.totals = item_scores, totals
+    result.notes.extend(notes)
+    result.message = _summary(results)
+    result.elapsed_seconds = time.perf_counter() - started
+    return result
+
+
+def _summary(results: dict[str, CheckResult]) -> str:
+    errors = [r.id for r in results.values() if r.status == 'error']
+    return f'graded; checks that could not run: {", ".join(errors)}' if errors else 'graded'
