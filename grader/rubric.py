@@ -71,8 +71,9 @@ def _dotted(path: tuple) -> str:
 def _line(lines: dict, path: tuple) -> int | None:
     """Line of the key at ``path``, or of the nearest enclosing one (a missing key has no line of its own)."""
     while path:
-        if path in lines:
-            return lines[path]
+        for key in (path, path[:-1] + (str(path[-1]),)):   # YAML keys like 7: are ints in the data
+            if key in lines:
+                return lines[key]
         path = path[:-1]
     return None
 
@@ -213,68 +214,62 @@ def _schema_problems(data: Any, lines: dict) -> list[Problem]:
     return out
 
 
-def _entries(data: dict, key: str) -> list[tuple[int, dict]]:
-    seq = data.get(key)
-    return [(i, e) for i, e in enumerate(seq) if isinstance(e, dict)] if isinstance(seq, list) else []
+def _ids(data: dict, section: str, lines: dict, add) -> dict[str, int]:
+    """{id: index} of the entries of ``section``, reporting repeated ids."""
+    first: dict[str, int] = {}
+    for i, entry in enumerate(data.get(section) if isinstance(data.get(section), list) else []):
+        ident = entry.get('id') if isinstance(entry, dict) else None
+        if isinstance(ident, str) and ident in first:
+            add((section, i, 'id'), f"duplicate {section[:-1].replace('categorie', 'category')} id '{ident}' "
+                f"(first on line {_line(lines, (section, first[ident], 'id'))})")
+        elif isinstance(ident, str):
+            first[ident] = i
+    return first
 
 
 def _meaning_problems(data: Any, lines: dict) -> list[Problem]:
     """What the schema cannot say. Values of the wrong type were reported by the schema: skip them here, and skip
     a category's total when one of its items has unusable points, so one mistake is reported once."""
-    if not isinstance(data, dict):
-        return []
-    out = []
+    out: list[Problem] = []
 
     def add(path, message):
         out.append(Problem(_line(lines, path), _dotted(path), message))
 
-    declared: dict[str, int] = {}
-    for i, cat in _entries(data, 'categories'):
-        cid = cat.get('id')
-        if isinstance(cid, str) and cid in declared:
-            add(('categories', i, 'id'), f"duplicate category id '{cid}' (first on line "
-                f"{_line(lines, ('categories', declared[cid], 'id'))})")
-        elif isinstance(cid, str):
-            declared[cid] = i
-    sums = dict.fromkeys(declared, 0.0)
-    unsure: set[str] = set()
-    first_id: dict[str, int] = {}
-    for i, item in _entries(data, 'items'):
-        iid, cat, points = item.get('id'), item.get('category'), item.get('points')
-        name = _name(('items', i), data)
-        if isinstance(iid, str) and iid in first_id:
-            add(('items', i, 'id'), f"duplicate item id '{iid}' (first on line {first_id[iid]})")
-        elif isinstance(iid, str):
-            first_id[iid] = _line(lines, ('items', i, 'id'))
+    declared, _ = _ids(data, 'categories', lines, add), _ids(data, 'items', lines, add)
+    cats, items = data.get('categories'), data.get('items')
+    # with a malformed list the schema has spoken; totals and declarations checked against it would only echo it
+    cats_ok = isinstance(cats, list) and all(isinstance(c, dict) and isinstance(c.get('id'), str) for c in cats)
+    items_ok = isinstance(items, list) and all(isinstance(it, dict) for it in items)
+    sums, unsure = dict.fromkeys(declared, 0.0), set() if items_ok else set(declared)
+    for i, item in enumerate(items if items_ok else []):
+        cat, points, name = item.get('category'), item.get('points'), _name(('items', i), data)
         if isinstance(cat, str) and cat not in declared:
-            close = difflib.get_close_matches(cat, list(declared), n=1, cutoff=0.6)
-            unsure.update(close)    # its intended category's total is off because of this same mistake
-            add(('items', i, 'category'), f"category '{cat}' of {name} is not declared under categories"
-                f"{_suggest(cat, declared)}")
-        elif isinstance(cat, str):
-            if _is_number(points) and points >= 0:
-                sums[cat] += points
-            else:
-                unsure.add(cat)
+            # the total of the category meant is short because of this same mistake: don't report it too
+            unsure.update(difflib.get_close_matches(cat, list(declared), n=1, cutoff=0.6))
+            if cats_ok:
+                add(('items', i, 'category'), f"category '{cat}' of {name} is not declared under categories"
+                    f"{_suggest(cat, declared)}")
+        elif isinstance(cat, str) and _is_number(points) and points >= 0:
+            sums[cat] += points
+        else:       # unusable points, or no usable category: which total it was meant for is unknown
+            unsure.update([cat] if isinstance(cat, str) else declared)
         if item.get('advisory') is True and _is_number(points) and points != 0:
             add(('items', i, 'points'), f'{name} is advisory (reported, never scored): its points must be 0, '
                 f'not {fmt_number(points)}')
     withheld = data.get('withheld_points') if isinstance(data.get('withheld_points'), dict) else {}
-    for cid in withheld:
-        if cid not in declared:
-            add(('withheld_points', cid), f"withheld_points names category '{cid}', which is not declared"
-                f"{_suggest(cid, declared)}")
+    for cid in (withheld.keys() - declared.keys()) if cats_ok else ():
+        add(('withheld_points', cid), f"withheld_points names category '{cid}', which is not declared"
+            f"{_suggest(cid, declared)}")
     for cid, i in declared.items():
-        points = data['categories'][i].get('points')
-        held = withheld.get(cid, 0) if _is_number(withheld.get(cid, 0)) else 0
-        if cid in unsure or not _is_number(points) or abs(sums[cid] + held - points) < 1e-9:
-            continue
-        also = f' + {fmt_number(held)} withheld' if held else ''
-        add(('categories', i, 'points'), f"category '{cid}': items add up to {fmt_number(sums[cid])}{also}, "
-            f'category says {fmt_number(points)}')
-    due = data.get('assignment', {}).get('due') if isinstance(data.get('assignment'), dict) else None
-    due_form = _schema()['properties']['assignment']['properties']['due']['pattern']
-    if isinstance(due, str) and re.match(due_form, due):     # other forms were reported by the schema
+        points, held = data['categories'][i].get('points'), withheld.get(cid, 0)
+        held = held if _is_number(held) else 0
+        if cid not in unsure and _is_number(points) and abs(sums[cid] + held - points) > 1e-9:
+            also = f' + {fmt_number(held)} withheld' if held else ''
+            add(('categories', i, 'points'), f"category '{cid}': items add up to {fmt_number(sums[cid])}{also}, "
+                f'category says {fmt_number(points)}')
+    due = data['assignment'].get('due') if isinstance(data.get('assignment'), dict) else None
+    form = _schema()['properties']['assignment']['properties']['due']['pattern']
+    if isinstance(due, str) and re.match(form, due):    # other forms: the schema has reported them
         from .late import parse_timestamp
         try:
             parse_timestamp(due)
@@ -292,7 +287,7 @@ def _check_text(text: str) -> tuple[list[Problem], Any]:
         return [Problem(None, '', 'the rubric is empty')], None
     problems = [Problem(line, _dotted(path), f"duplicate key '{path[-1]}' {_inside(path[:-1], data)} (first "
                         f'on line {first}; YAML would keep only this one)') for path, line, first in duplicates]
-    problems += _schema_problems(data, lines) + _meaning_problems(data, lines)
+    problems += _schema_problems(data, lines) + (_meaning_problems(data, lines) if isinstance(data, dict) else [])
     problems = list(dict.fromkeys(problems))
     return sorted(problems, key=lambda p: p.line or 0), data
 
