@@ -56,15 +56,18 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
 
     items = [it for it in rubric.items if mode == 'grade' or it.visibility == 'public']
     results: dict[str, CheckResult] = {}
+    code_items = []
     for item in items:
-        if not is_code_check(item.check):
-            results[item.id] = run_answer_check(item, loaded.answers)
-    code_items = [it for it in items if is_code_check(it.check)]
+        if _guarded(item, results, lambda: is_code_check(item.check)):
+            code_items.append(item)
+        elif item.id not in results:
+            _guarded(item, results, lambda: results.setdefault(item.id, run_answer_check(item, loaded.answers)))
     if code_items:
         with KernelSession(launcher, probe_sources(), support_files(), notebook=path) as session:
             result.notes.extend(n.message for n in session.define(loaded.chunks))
             for item in code_items:
-                results[item.id] = run_code_check(item, session, expected, mode, seed)
+                _guarded(item, results,
+                         lambda: results.setdefault(item.id, run_code_check(item, session, expected, mode, seed)))
             if session.restarts:
                 result.notes.append(f'the kernel was restarted {session.restarts} time(s) after a check hung '
                                     'or crashed it')
@@ -74,6 +77,17 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
     result.message = _summary(results)
     result.elapsed_seconds = time.perf_counter() - started
     return result
+
+
+def _guarded(item, results: dict[str, CheckResult], action):
+    """Run a step of one item's check; a fault of the grader's own becomes that item's error, not a crash."""
+    try:
+        return action()
+    except Exception as exc:   # noqa: BLE001 - one broken check must not stop the others
+        results[item.id] = CheckResult(item.id, 'error', 0.0,
+                                       f'the grader could not run this check ({type(exc).__name__}: {exc}); '
+                                       'your TA will look at it')
+        return None
 
 
 def _summary(results: dict[str, CheckResult]) -> str:

@@ -1,8 +1,11 @@
-"""Where the grader's data lives once installed: rubrics and the assignment's notebooks."""
+"""Where the grader's data lives once installed: rubrics, the assignment's notebooks, and, in a student kit, the
+precomputed public expected values and the data file that replace the reference solution."""
 from importlib import resources
 from pathlib import Path
 
 DEFAULT_RUBRIC = 'a2.yaml'
+KIT_DATA = 'kit_data'
+KIT_EXPECTED = 'public_expected.json'
 
 
 def rubric_file(name: str = DEFAULT_RUBRIC) -> Path:
@@ -11,3 +14,16 @@ def rubric_file(name: str = DEFAULT_RUBRIC) -> Path:
 
 def assignment_file(name: str) -> Path:
     return Path(str(resources.files('grader.assignment') / name))
+
+
+def kit_dir() -> Path:
+    return Path(str(resources.files('grader'))) / KIT_DATA
+
+
+def is_student_kit() -> bool:
+    """A student kit carries expected values instead of the reference solution."""
+    return (kit_dir() / KIT_EXPECTED).is_file()
+
+
+def kit_support_files() -> list[Path]:
+    return sorted(p for p in kit_dir().iterdir() if p.name != KIT_EXPECTED)
