@@ -34,16 +34,18 @@ def student_notebook(tmp_path: Path, replace: Iterable[tuple[str, str]] = (), ap
     return path
 
 
-def rubric_with(*item_ids: str):
+def rubric_with(*item_ids: str, params: dict[str, dict] | None = None):
+    """The bundled rubric limited to ``item_ids`` (all when none), with ``params`` merged into items' params."""
     from grader.rubric import load_rubric, default_rubric_path
     rubric = load_rubric(default_rubric_path())
-    if not item_ids:
-        return rubric
-    return dataclasses.replace(rubric, items=tuple(it for it in rubric.items if it.id in item_ids))
+    items = [it for it in rubric.items if not item_ids or it.id in item_ids]
+    params = params or {}
+    items = [dataclasses.replace(it, params={**it.params, **params.get(it.id, {})}) for it in items]
+    return dataclasses.replace(rubric, items=tuple(items))
 
 
-def grade_items(path: Path, *item_ids: str, mode: str = 'grade', seed: int = 7, **kwargs):
+def grade_items(path: Path, *item_ids: str, mode: str = 'grade', seed: int = 7, params=None, **kwargs):
     """Grade only the named items; returns ({id: ItemScore}, SubmissionResult)."""
     from grader.grading import grade_notebook
-    result = grade_notebook(path, rubric_with(*item_ids), mode=mode, seed=seed, **kwargs)
+    result = grade_notebook(path, rubric_with(*item_ids, params=params), mode=mode, seed=seed, **kwargs)
     return {it.id: it for it in result.items}, result
