@@ -132,6 +132,9 @@ def _check_is_notebook(obj: Any, name: str) -> None:
     if 'cells' not in obj and 'worksheets' not in obj:
         raise NotebookError('not-a-notebook', f'{name} holds a JSON object without "cells", not a notebook:'
                                               ' submit your .ipynb file')
+    if not isinstance(obj.get('cells', obj.get('worksheets')), list):
+        raise NotebookError('invalid-notebook', f'{name}: its "cells" are not a list, so no cell can be read;'
+                                                f' {_RESUBMIT}')
 
 
 def _json_kind(obj: Any) -> str:
@@ -147,6 +150,7 @@ def _version(obj: dict, notes: list[str]) -> tuple[int, int]:
     if not isinstance(minor, int):
         notes.append(f'nbformat_minor {minor!r} is not a number: read as 0')
         minor = 0
+    obj['nbformat'], obj['nbformat_minor'] = major, minor   # nbformat's upgraders read the version from here
     return major, minor
 
 
@@ -158,8 +162,8 @@ def _read_with_nbformat(obj: dict, major: int, minor: int, notes: list[str]) -> 
         nb = nbformat.versions[major].to_notebook_json(obj, minor=minor)
         return nbformat.convert(nb, 4)
     except Exception as error:   # nbformat's upgraders assume well-formed cells: fall back to reading them
-        notes.append(f'nbformat could not upgrade this notebook ({type(error).__name__}: {error}); its cells'
-                     ' were read directly')
+        notes.append(f'nbformat could not read this notebook as it is ({type(error).__name__}: {error}); its'
+                     ' cells were read directly')
         return nbformat.from_dict({'cells': _raw_cells(obj), 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5})
 
 
@@ -201,8 +205,8 @@ def _usable_cells(cells: Any, name: str, notes: list[str]) -> list:
     """Cells with a known type and a text source; the rest are dropped with a note."""
     import nbformat
 
-    if not isinstance(cells, list):
-        raise NotebookError('invalid-notebook', f'{name}: its "cells" are not a list, so no cell can be read;'
+    if not isinstance(cells, list):     # a v3 worksheet's cells, after upgrading
+        raise NotebookError('invalid-notebook', f'{name}: its cells are not a list, so none can be read;'
                                                 f' {_RESUBMIT}')
     usable = []
     for cell in cells:
