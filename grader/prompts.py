@@ -73,30 +73,47 @@ class _Hit:
 
 
 def find_sentence(text: str, sentence: str, *, at_start: bool = False) -> _Hit | None:
-    """The best window of ``text`` matching ``sentence`` (fuzzy), or None; ``at_start``: only at its start."""
+    """The first window of ``text`` matching ``sentence`` (fuzzy), or None; ``at_start``: only at its start."""
     target = normalise(sentence)
     words = target.split()
     tokens = list(_TOKEN.finditer(text))
     if not words or not tokens:
         return None
-    pairs = _pair_counts(words, [t.group().lower() for t in tokens])
-    matcher = SequenceMatcher(None, autojunk=False)
-    matcher.set_seq2(target)    # the sentence is analysed once, windows are compared against it
-    n, best = len(words), None
+    lowered = [t.group().lower() for t in tokens]
+    pairs = _pair_counts(words, lowered)
+    word_matcher = SequenceMatcher(None, autojunk=False)
+    word_matcher.set_seq2(words)    # the sentence is analysed once, windows are compared against it
+    n, group = len(words), []
     for i in range(1 if at_start else len(tokens)):
-        if best and tokens[i].start() >= best.end:
-            break   # the first occurrence is the one wanted: stop once windows have moved past it
-        # Character comparisons are costly: only where enough of the sentence's word pairs occur in order.
+        if group and i > group[0][1] + n:   # past the first group of overlapping windows: judge it
+            hit = _judge(group, text, tokens, target)
+            if hit:
+                return hit
+            group = []
+        # Only where enough of the sentence's word pairs occur in order: most text is skipped here.
         if n > 1 and pairs[min(i + n, len(tokens))] - pairs[min(i + 1, len(tokens))] < 0.4 * (n - 1):
             continue
         for j in range(i + max(1, n - 3), min(i + n + 3, len(tokens)) + 1):
-            matcher.set_seq1(normalise(text[tokens[i].start():tokens[j - 1].end()]))
-            if matcher.real_quick_ratio() < THRESHOLD or matcher.quick_ratio() < THRESHOLD:
-                continue
+            word_matcher.set_seq1(lowered[i:j])
+            group.append((word_matcher.ratio(), i, j))
+    return _judge(group, text, tokens, target) if group else None
+
+
+def _judge(group: list[tuple[float, int, int]], text: str, tokens: list, target: str) -> _Hit | None:
+    """The window whose words align best, if its characters (which forgive typos) match well enough.
+
+    Words pick the window cheaply and exactly (an extra word lowers the score); the character ratio, costly,
+    decides for the few best windows only.
+    """
+    matcher = SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(target)
+    for _, i, j in sorted(group, key=lambda g: (-g[0], g[1], g[2]))[:3]:
+        matcher.set_seq1(normalise(text[tokens[i].start():tokens[j - 1].end()]))
+        if matcher.real_quick_ratio() >= THRESHOLD and matcher.quick_ratio() >= THRESHOLD:
             score = matcher.ratio()
-            if score >= THRESHOLD and (best is None or score > best.score):
-                best = _Hit(tokens[i].start(), _sentence_end(text, tokens[j - 1].end()), score)
-    return best
+            if score >= THRESHOLD:
+                return _Hit(tokens[i].start(), _sentence_end(text, tokens[j - 1].end()), score)
+    return None
 
 
 def _pair_counts(words: list[str], tokens: list[str]) -> list[int]:
@@ -127,6 +144,7 @@ class _Occurrence:
 @dataclass
 class _Evidence:
     has_image: bool = False
+    n_images: int = 0
     has_table: bool = False
     texts: list[str] = field(default_factory=list)
     size: int = 0
@@ -152,6 +170,7 @@ class _Evidence:
         elif kind in ('execute_result', 'display_data') and isinstance(output.get('data'), dict):
             data = output['data']
             self.has_image |= any(t in data for t in _IMAGE_TYPES)
+            self.n_images += any(t in data for t in _IMAGE_TYPES)
             self.has_table |= '<table' in _join(data.get('text/html')).lower()
             plain = _join(data.get('text/plain'))
             self.has_table |= _looks_like_dataframe(plain)
@@ -219,11 +238,12 @@ def _answer(prompt_id: str, spans: list[_Span]) -> Answer:
     evidence = _Evidence()
     for span in spans:
         evidence.has_image |= span.evidence.has_image
+        evidence.n_images += span.evidence.n_images
         evidence.has_table |= span.evidence.has_table
         evidence.add_text(''.join(span.evidence.texts))
     return Answer(prompt_id=prompt_id, found=True, text=text,
                   cell_indices=tuple(sorted({i for s in spans for i in s.cells})),
-                  has_image=evidence.has_image, has_table=evidence.has_table,
+                  has_image=evidence.has_image, n_images=evidence.n_images, has_table=evidence.has_table,
                   output_text=''.join(evidence.texts).lstrip('\n').rstrip())
 
 
