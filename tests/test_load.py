@@ -174,7 +174,7 @@ def test_very_large_outputs_load_and_are_not_kept(tmp_path):
                                               new_output('stream', name='stdout', text='y' * 3_000_000)])])
     start = time.perf_counter()
     loaded = load_notebook(path)
-    assert time.perf_counter() - start < 3
+    assert time.perf_counter() - start < 5   # about 0.5 s on an idle machine
     plots = loaded.answers['plots']
     assert plots.has_image and len(plots.output_text) <= 2000
     assert max(len(repr(v)) for v in vars(loaded).values()) < 10_000

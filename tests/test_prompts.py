@@ -49,6 +49,7 @@ def test_answers_in_the_prompt_cell_and_in_following_cells():
     assert 'RMSE Val' in best.output_text
     plots = answers['plots']
     assert plots.found and plots.text == '' and plots.has_image and plots.cell_indices == (4, 5, 6)
+    assert plots.n_images == 2 and best.n_images == 0
     assert answers['observations'].text == '1. Train error falls.\n3. Relu wins.'
     assert answers['observations'].cell_indices == (7,)     # the heading ends the section
     assert answers['swish_discussion'].text == 'Swish was between tanh and relu.'
