@@ -109,9 +109,10 @@ def _syntax_message(index: int, source: str, error: SyntaxError, offset: int) ->
     line = (error.lineno or 0) + offset
     bad = (error.text or '').strip()
     if '. . .' in bad:
-        what = 'a leftover `. . .` placeholder'
+        what = 'a leftover `. . .` placeholder (a syntax error)'
     else:
-        what = error.msg + (f': `{_shorten(bad)}`' if bad else '')
+        what = ('' if 'syntax' in error.msg.lower() else 'syntax error, ') + error.msg
+        what += f': `{_shorten(bad)}`' if bad else ''
     where = f', line {line}' if line else ''
     return f'{_cell_name(index, source)}{where}: {what} — this cell was skipped'
 

@@ -41,11 +41,12 @@ def test_leftover_placeholder_is_named():
     chunks, problems = select('class Optimizers:\n    def adam(self):\n        . . .\n', 'def ok(): pass')
     assert defined(chunks) == ['ok']
     assert 'line 3' in problems[0].message and '`. . .` placeholder' in problems[0].message
+    assert 'syntax error' in problems[0].message
 
 
 def test_line_numbers_count_the_cell_magic_line():
-    _, problems = select('%%time\nx = 1\ndef f(:\n')
-    assert 'line 3' in problems[0].message
+    _, problems = select('%%time\nx = 1\n  y = 2\n')
+    assert 'line 3: syntax error, unexpected indent: `y = 2`' in problems[0].message
 
 
 def test_class_defined_twice_gives_two_chunks_in_notebook_order():
