@@ -90,14 +90,25 @@ class KernelSession:
             shutil.copy(self.notebook, self.workdir / Path(self.notebook).name)
 
     # ------------------------------------------------------------ lifecycle
+    def spawn(self):
+        """Start the kernel's process now and connect later: the caller works while the kernel boots."""
+        if self._client is None:
+            self._run(self._spawn())
+        return self
+
     def __enter__(self):
-        self._run(self._start())
+        if self._client is None:
+            self._run(self._spawn())
+        self._run(self._connect())
         return self
 
     def __exit__(self, *exc):
         self.close()
 
     def close(self):
+        """End the kernel and remove the working folder; safe to call more than once."""
+        if self._loop.is_closed():
+            return
         try:
             self._run(self._kill())
         finally:
@@ -108,12 +119,18 @@ class KernelSession:
         return self._loop.run_until_complete(coro)
 
     async def _start(self):
+        await self._spawn()
+        await self._connect()
+
+    async def _spawn(self):
         km = self.launcher.manager(self.workdir)
         self._nb = nbformat.v4.new_notebook()
         self._client = NotebookClient(self._nb, km=km, timeout=STARTUP_TIMEOUT, allow_errors=True,
                                       interrupt_on_timeout=False, kernel_name='python3',
                                       startup_timeout=STARTUP_TIMEOUT, record_timing=False)
         await self._client.async_start_new_kernel(**self.launcher.start_kwargs(self.workdir))
+
+    async def _connect(self):
         await self._client.async_start_new_kernel_client()
         cell = await self._execute(self._setup_source(), STARTUP_TIMEOUT)
         errors = [o for o in cell.outputs if o.get('output_type') == 'error']

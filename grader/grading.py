@@ -39,42 +39,58 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
     launcher = launcher or LimitsLauncher()
     result = SubmissionResult(notebook=str(path), status='graded', message='', mode=mode, seed=seed,
                               isolated=launcher.isolated)
-    try:
-        loaded = load_notebook(path)
-    except NotebookError as exc:
-        result.status, result.message = exc.status, exc.message
-        items, totals, notes = score(rubric, {}, manual, lateness, mode)
-        result.items, result.totals, result.notes = items, totals, notes
-        result.elapsed_seconds = time.perf_counter() - started
-        return result
-    result.sha256 = loaded.sha256
-    result.notes.extend(p.message for p in loaded.problems)
-    result.notes.extend(loaded.notes)
-    if expected is None:
-        from .expected import ReferenceExpected
-        expected = ReferenceExpected()
-
     items = [it for it in rubric.items if mode == 'grade' or it.visibility == 'public']
     results: dict[str, CheckResult] = {}
-    code_items = []
-    for item in items:
-        if _guarded(item, results, lambda: is_code_check(item.check)):
-            code_items.append(item)
-        elif item.id not in results:
-            _guarded(item, results, lambda: results.setdefault(item.id, run_answer_check(item, loaded.answers)))
-    if code_items:
-        with KernelSession(launcher, probe_sources(), support_files(), notebook=path) as session:
-            result.notes.extend(n.message for n in session.define(loaded.chunks))
-            for item in code_items:
-                _guarded(item, results,
-                         lambda: results.setdefault(item.id, run_code_check(item, session, expected, mode, seed)))
-            if session.restarts:
-                result.notes.append(f'the kernel was restarted {session.restarts} time(s) after a check hung '
-                                    'or crashed it')
+    code_items = [it for it in items if _guarded(it, results, lambda: is_code_check(it.check))]
+    session = KernelSession(launcher, probe_sources(), support_files(), notebook=path)
+    try:
+        if code_items:
+            session.spawn()     # the kernel boots while the notebook is read and the reference imported
+        try:
+            loaded = load_notebook(path)
+        except NotebookError as exc:
+            result.status, result.message = exc.status, exc.message
+            results.clear()
+            return _finish(result, rubric, results, manual, lateness, mode, started)
+        result.sha256 = loaded.sha256
+        result.notes.extend(p.message for p in loaded.problems)
+        result.notes.extend(loaded.notes)
+        for item in items:
+            if item not in code_items and item.id not in results:
+                _guarded(item, results, lambda: results.setdefault(item.id, run_answer_check(item, loaded.answers)))
+        if code_items:
+            if expected is None:
+                from .expected import ReferenceExpected
+                expected = ReferenceExpected()
+            try:
+                _run_code_items(session, loaded, code_items, results, expected, mode, seed, result)
+            except Exception as exc:   # noqa: BLE001 - a kernel that cannot start is this notebook's error only
+                result.status = 'error'
+                result.message = f'the grading kernel failed ({type(exc).__name__}: {exc}); the TA will regrade it'
+                for item in code_items:
+                    results.setdefault(item.id, CheckResult(item.id, 'error', 0.0, 'not graded: the kernel failed'))
+                return _finish(result, rubric, results, manual, lateness, mode, started)
+    finally:
+        session.close()
+    result.message = _summary(results)
+    return _finish(result, rubric, results, manual, lateness, mode, started)
+
+
+def _run_code_items(session, loaded, code_items, results, expected, mode, seed, result):
+    with session:
+        result.notes.extend(n.message for n in session.define(loaded.chunks))
+        for item in code_items:
+            _guarded(item, results, lambda: results.setdefault(
+                item.id, run_code_check(item, session, expected, mode, seed)))
+        if session.restarts:
+            result.notes.append(f'the kernel was restarted {session.restarts} time(s) after a check hung or '
+                                'crashed it')
+
+
+def _finish(result, rubric, results, manual, lateness, mode, started) -> SubmissionResult:
     item_scores, totals, notes = score(rubric, results, manual, lateness, mode)
     result.items, result.totals = item_scores, totals
     result.notes.extend(notes)
-    result.message = _summary(results)
     result.elapsed_seconds = time.perf_counter() - started
     return result
 
