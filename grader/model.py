@@ -91,6 +91,7 @@ class Answer:
     has_image: bool = False     # an image output among the section's code cells
     has_table: bool = False     # an HTML table / DataFrame output among the section's code cells
     output_text: str = ''       # plain-text outputs of the section's code cells (saved outputs: evidence only)
+    n_images: int = 0           # how many image outputs among them (0 also when not counted)
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,8 @@ class SubmissionResult:
     flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     elapsed_seconds: float | None = None
+    # The checks' verdicts before points and manual scores, so a rescore needs no kernel. No hidden inputs.
+    raw_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -189,4 +192,5 @@ class SubmissionResult:
             'flags': list(self.flags),
             'notes': list(self.notes),
             'elapsed_seconds': self.elapsed_seconds,
+            'raw_checks': {k: dict(v) for k, v in self.raw_checks.items()},
         }
