@@ -88,6 +88,8 @@ def _run_code_items(session, loaded, code_items, results, expected, mode, seed, 
 
 
 def _finish(result, rubric, results, manual, lateness, mode, started) -> SubmissionResult:
+    result.raw_checks = {k: {'status': r.status, 'fraction': r.fraction, 'message': r.message,
+                             'hidden_failed': r.hidden_failed} for k, r in results.items()}
     item_scores, totals, notes = score(rubric, results, manual, lateness, mode)
     result.items, result.totals = item_scores, totals
     result.notes.extend(notes)
