@@ -14,7 +14,7 @@ any other region becomes ``# ... your code here`` + ``pass``.
 
 Usage::
 
-    python submissions/build_notebooks.py            # full grid (about half a minute), then the starter
+    python submissions/build_notebooks.py            # full grid (about 45 s here), then the starter
     python submissions/build_notebooks.py --quick    # tiny grid (A2_QUICK=1), for a fast look
     python submissions/build_notebooks.py --starter-only
 
