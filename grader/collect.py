@@ -29,13 +29,14 @@ class Limits:
     total_bytes: int = 2048 * MB        # everything extracted in one run
     ratio: float = 200.0                # uncompressed / compressed above this ...
     ratio_min_bytes: int = 1 * MB       # ... and this large: a zip bomb
+    members: int = 2000                 # entries in a student's own zip (a zipped virtualenv is not an answer)
 
 
 @dataclass(frozen=True)
 class CollectedFile:
     name: str                   # the student's file name (Canvas's duplicate '-1' undone): patterns read it
     source: str                 # the download's entry, or 'entry.zip → inner/path' for a student's own zip
-    path: Path | None           # the copy under workdir
+    path: Path                  # the copy under workdir
     attachment_id: int | None   # a zip member carries its zip's
     note: str = ''
 
@@ -266,6 +267,9 @@ class _Run:
         found, routine = [], 0
         try:
             with zipfile.ZipFile(outer.path) as zf:
+                if len(zf.infolist()) > self.writer.limits.members:
+                    raise zipfile.BadZipFile(f'{len(zf.infolist())} entries, over the limit of '
+                                             f'{self.writer.limits.members}')
                 for item, refused in _zip_items(zf, f'{outer.source} → '):
                     if refused:
                         routine += refused[1]
@@ -305,8 +309,8 @@ def _choose(sub: Submission, files: list[CollectedFile], pattern: str) -> None:
         sub.other_files = files
         sub.warnings.append('no notebook (.ipynb) submitted' + ''.join(f'; {f.name}' for f in files))
         return
-    # A direct upload beats a copy inside a zip of the same id; then the shallower path inside the zip.
-    chosen = max(pool, key=lambda f: (f.attachment_id or -1, '→' not in f.source, -f.source.count('/'), f.name))
+    # Files of one id come from one zip: the shallowest path inside it wins, then the name, for a stable choice.
+    chosen = max(pool, key=lambda f: (f.attachment_id or -1, -f.source.count('/'), f.name))
     sub.notebook, sub.partner_names = chosen, partner_last_names(chosen.name, pattern)
     if not fitting:
         sub.warnings.append(f"no file name matches '{pattern}': grading {chosen.name}, the latest notebook")

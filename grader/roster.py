@@ -43,9 +43,11 @@ class Roster:
         if not key:
             return []
         exact = [s for s in self.students if name_key(s.last_name) == key]
-        if exact:
-            return exact
-        return [s for s in self.students if key in {name_key(w) for w in re.split(r"[\s\-]+", s.last_name)}]
+        return exact or [s for s in self.students if key in _word_keys(s.last_name)]
+
+
+def _word_keys(last_name: str) -> set[str]:
+    return {name_key(w) for w in re.split(r'[\s\-]+', last_name)} | {name_key(last_name)}
 
 
 def name_key(name: str) -> str:
@@ -115,8 +117,7 @@ def resolve_partners(submission: Any, roster: Roster) -> tuple[list[RosterStuden
         problems.append(f'the submitter (Canvas user id {submission.user_id}) is not in the roster')
     names = _join_compound(list(submission.partner_names), roster)
     if submitter is not None:
-        own = name_key(submitter.last_name)
-        names = _without_first(names, lambda n: name_key(n) == own)
+        names = _without_first(names, lambda n: name_key(n) in _word_keys(submitter.last_name))
     partners: list[RosterStudent] = []
     for name in names:
         candidates = [s for s in roster.with_last_name(name)

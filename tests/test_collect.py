@@ -228,9 +228,13 @@ def test_a_students_own_zip_is_opened_one_level_with_the_same_protections(tmp_pa
     assert not (tmp_path / 'escape.ipynb').exists() and not (tmp_path / 'work' / 'escape.ipynb').exists()
 
 
-def test_a_broken_student_zip_is_reported_not_fatal(tmp_path):
-    col = run(tmp_path, {'smithjohn_1_456_Smith-A2.zip': b'not a zip at all'})
-    assert col.get('1').notebook is None and any('could not be opened' in w for w in col.get('1').warnings)
+def test_a_broken_or_crowded_student_zip_is_reported_not_fatal(tmp_path):
+    crowded = zip_bytes({f'f{i}.txt': b'' for i in range(3)} | {'Lee-A2.ipynb': NB})
+    col = run(tmp_path, {'smithjohn_1_456_Smith-A2.zip': b'not a zip at all', 'leeann_2_20_Lee-A2.zip': crowded},
+              limits=Limits(members=3))
+    for key in '12':
+        assert col.get(key).notebook is None and any('could not be opened' in w for w in col.get(key).warnings)
+    assert '4 entries, over the limit of 3' in col.get('2').warnings[0]
 
 
 # ---------------------------------------------------------------- folders

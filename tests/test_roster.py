@@ -67,6 +67,8 @@ def test_accents_apostrophes_and_compound_last_names(roster):
     assert [p.user_id for p in partners] == ['102'] and problems == []
     partners, problems = resolve_partners(sub(105, 'Kowalski', 'OBrien'), roster)
     assert [p.user_id for p in partners] == ['110'] and problems == []
+    # the submitter known by one word of a compound last name
+    assert resolve_partners(sub(102, 'Garcia', 'Ito'), roster) == ([roster.by_id(106)], [])
     # 'Smith-Jones-A2' splits into two names that are one hyphenated last name
     assert resolve_partners(sub(130, 'Smith', 'Jones'), roster) == ([], [])
     partners, problems = resolve_partners(sub(105, 'Kowalski', 'Smith', 'Jones'), roster)
