@@ -55,7 +55,8 @@ def num(x: float | None) -> str:
     return '0' if text == '-0' else text
 
 
-def _records(results: Iterable[tuple[Mapping[str, Any], Any]]) -> list[tuple[dict[str, Any], SubmissionResult]]:
+def as_records(results: Iterable[tuple[Mapping[str, Any], Any]]) -> list[tuple[dict[str, Any], SubmissionResult]]:
+    """(meta, SubmissionResult) pairs from (meta, result or its dict) pairs."""
     out = []
     for meta, result in results:
         if isinstance(result, Mapping):
@@ -64,7 +65,8 @@ def _records(results: Iterable[tuple[Mapping[str, Any], Any]]) -> list[tuple[dic
     return out
 
 
-def _write(path: str | Path, text: str) -> Path:
+def write_atomic(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text to a temporary name, then rename: readers see the old file or the new one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.{path.name}.tmp')
@@ -169,7 +171,7 @@ def write_grades_csv(path: str | Path, rows: Iterable[tuple[Mapping[str, Any], A
     """
     roster = roster or {}
     warnings: list[str] = []
-    graded = _grades_rows(_records(rows), roster, warnings)
+    graded = _grades_rows(as_records(rows), roster, warnings)
     out = []
     for uid, (meta, score) in graded.items():
         r = roster.get(uid)
@@ -189,7 +191,7 @@ def write_grades_csv(path: str | Path, rows: Iterable[tuple[Mapping[str, Any], A
     w.writerow(['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', column])
     w.writerow(['    Points Possible', '', '', '', '', num(points_possible)])
     w.writerows(out)
-    _write(path, buf.getvalue())
+    write_atomic(path, buf.getvalue())
     return warnings
 
 
@@ -213,7 +215,7 @@ def write_results_csv(path: str | Path, results: Iterable[tuple[Mapping[str, Any
     w = csv.writer(buf)
     w.writerow(['student_key', 'user_id', 'name', 'status', 'message', *item_ids, *TOTAL_COLUMNS, 'days_late',
                 'late_uncertain', 'flags', 'notes', 'seed'])
-    for meta, r in _records(results):
+    for meta, r in as_records(results):
         points = {it.id: num(it.points) for it in r.items}
         totals = [num(getattr(r.totals, c)) if r.totals else '' for c in TOTAL_COLUMNS]
         late = lateness_from(meta.get('lateness'))
@@ -222,7 +224,7 @@ def write_results_csv(path: str | Path, results: Iterable[tuple[Mapping[str, Any
                     *(points.get(i, '') for i in item_ids), *totals, '' if days is None else days,
                     '' if late is None else str(bool(late.uncertain)).lower(), _safe('; '.join(r.flags)),
                     len(r.notes), '' if r.seed is None else r.seed])
-    return _write(path, buf.getvalue())
+    return write_atomic(path, buf.getvalue())
 
 
 def _jsonable_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -240,9 +242,9 @@ def write_results_json(path: str | Path, results: Iterable[tuple[Mapping[str, An
         'rubric': {'title': rubric.title, 'canvas_assignment_id': rubric.canvas_assignment_id,
                    'points_possible': rubric.points_possible()},
         # the student's fields after the result's, so a result can never overwrite who it belongs to
-        'submissions': [{**r.to_dict(), **_jsonable_meta(meta)} for meta, r in _records(results)],
+        'submissions': [{**r.to_dict(), **_jsonable_meta(meta)} for meta, r in as_records(results)],
     }
-    return _write(path, json.dumps(doc, indent=1, ensure_ascii=False, default=str, allow_nan=False) + '\n')
+    return write_atomic(path, json.dumps(doc, indent=1, ensure_ascii=False, default=str, allow_nan=False) + '\n')
 
 
 # ---------------------------------------------------------------- feedback files
@@ -260,13 +262,13 @@ def write_feedback(out_dir: str | Path, results: Iterable[tuple[Mapping[str, Any
     """``out_dir/feedback/{prefix}_feedback.md`` and ``.html`` per student; returns the paths written."""
     folder = Path(out_dir) / 'feedback'
     written, used = [], set()
-    for meta, r in _records(results):
+    for meta, r in as_records(results):
         prefix = base = feedback_prefix(meta)
         n = 1
         while prefix in used:   # two results for one prefix must not overwrite each other's feedback
             n += 1
             prefix = f'{base}-{n}'
         used.add(prefix)
-        written.append(_write(folder / f'{prefix}_feedback.md', feedback_markdown(r, rubric)))
-        written.append(_write(folder / f'{prefix}_feedback.html', feedback_html(r, rubric)))
+        written.append(write_atomic(folder / f'{prefix}_feedback.md', feedback_markdown(r, rubric)))
+        written.append(write_atomic(folder / f'{prefix}_feedback.html', feedback_html(r, rubric)))
     return written

@@ -207,9 +207,9 @@ class Gradebook:
             manual = meta.get('manual')
             values['manual_hash'] = manual_fingerprint(self.manual_for(student_key) if manual is None else manual)
             self._db.execute('DELETE FROM checks WHERE student_key=?', (student_key,))
-            cols = ', '.join(values) + ', result_json, info, student_key'
-            self._db.execute(f'INSERT OR REPLACE INTO submissions ({cols}) VALUES ({", ".join("?" * (len(values) + 3))})',
-                             (*values.values(), result_json, info_json, student_key))
+            values.update(result_json=result_json, info=info_json, student_key=student_key)
+            self._db.execute(f'INSERT OR REPLACE INTO submissions ({", ".join(values)}) '
+                             f'VALUES ({", ".join("?" * len(values))})', tuple(values.values()))
             self._insert_checks(student_key, result.items)
 
     def _insert_checks(self, student_key: str, items: list[ItemScore]) -> None:
