@@ -6,7 +6,7 @@ a run killed mid-export leaves the previous file, never half a grades.csv.
 
 grades.csv decisions (a2-facts §5):
 - Canvas matches rows by its user ``ID`` only; names and SIS fields come from the roster (the gradebook
-  export's own columns, ``read_roster``) when given, else from the meta.
+  export's own columns, ``grader.roster.read_roster``) when given, else from the meta.
 - Anonymous submissions (``anon_…`` keys, no user id) are left out and listed in the warnings: an anonymous
   grade cannot be matched to a student, and with anonymous grading on Canvas wants grades entered in
   SpeedGrader, not imported.
@@ -23,8 +23,7 @@ import io
 import json
 import os
 import re
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, is_dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -33,18 +32,10 @@ from .feedback import feedback_html, feedback_markdown
 from .gradebook import lateness_from, result_from_dict
 from .late import late_penalty
 from .model import Rubric, SubmissionResult
+from .roster import Roster, RosterStudent, name_key
 
 NO_GRADE = frozenset({'error', 'timeout'})
 TOTAL_COLUMNS = ('code', 'discussion', 'extra_credit', 'raw', 'late_penalty', 'final')
-
-
-@dataclass(frozen=True)
-class RosterEntry:
-    name: str           # 'Last, First', as Canvas's gradebook shows it
-    user_id: str
-    sis_user_id: str = ''
-    sis_login_id: str = ''
-    section: str = ''
 
 
 def num(x: float | None) -> str:
@@ -85,45 +76,31 @@ def _is_anonymous(meta: Mapping[str, Any]) -> bool:
     return not _uid(meta) or str(meta.get('student_key', '')).lower().startswith('anon_')
 
 
-def _fold(text: str) -> str:
-    # 'García' and 'Garcia' both name the same partner in a file name
-    return ''.join(c for c in unicodedata.normalize('NFKD', text) if not unicodedata.combining(c)).casefold()
+# ---------------------------------------------------------------- grades.csv
+def _is_test_student(student: RosterStudent) -> bool:
+    return student.name == 'Student, Test' and not student.sis_user_id
 
 
-# ---------------------------------------------------------------- roster and grades.csv
-def read_roster(path: str | Path) -> dict[str, RosterEntry]:
-    """Canvas user ID -> entry, from a gradebook export (its first five columns) or a roster in that format."""
-    roster = {}
-    with open(path, encoding='utf-8-sig', newline='') as f:
-        for row in csv.DictReader(f):
-            uid = (row.get('ID') or '').strip()
-            if not uid.isdigit():       # the 'Points Possible' and muted-assignment rows
-                continue
-            roster[uid] = RosterEntry(name=(row.get('Student') or '').strip(), user_id=uid,
-                                      sis_user_id=(row.get('SIS User ID') or '').strip(),
-                                      sis_login_id=(row.get('SIS Login ID') or '').strip(),
-                                      section=(row.get('Section') or '').strip())
-    return roster
-
-
-def _is_test_student(entry: RosterEntry) -> bool:
-    return entry.name == 'Student, Test' and not entry.sis_user_id
-
-
-def _partner_ids(partners: Iterable[Any], roster: Mapping[str, RosterEntry], who: str,
+def _partner_ids(partners: Iterable[Any], roster: Roster | None, who: str,
                  warnings: list[str]) -> list[tuple[str, str]]:
-    """(user id, name) of each partner who can be matched; the others are named in the warnings."""
+    """(user id, name) of each partner who can be matched; the others are named in the warnings.
+
+    A partner is a ``RosterStudent`` (or its dict, as the gradebook stores it) or a bare last name from the file
+    name, looked up in the roster.
+    """
     found = []
     for p in partners or ():
+        if is_dataclass(p):
+            p = asdict(p)
         name = str(p.get('name', '') if isinstance(p, Mapping) else p).strip()
         uid = str(p.get('user_id') or '').strip() if isinstance(p, Mapping) else ''
-        if not uid and name:
-            matches = [e for e in roster.values() if _fold(e.name.split(',')[0].strip()) == _fold(name)]
+        if not uid and name and roster is not None:
+            matches = roster.with_last_name(name)
             if len(matches) == 1:
-                uid = matches[0].user_id
+                uid, name = matches[0].user_id, matches[0].name
             elif len(matches) > 1:
                 warnings.append(f'partner {name!r} of {who}: several roster students with that last name '
-                                f'({", ".join(m.name for m in matches)}): enter the grade by hand')
+                                f'({"; ".join(m.name for m in matches)}): enter the grade by hand')
                 continue
         if uid:
             found.append((uid, name))
@@ -164,27 +141,28 @@ def _grades_rows(records, roster, warnings):
 
 def write_grades_csv(path: str | Path, rows: Iterable[tuple[Mapping[str, Any], Any]], assignment_title: str,
                      canvas_assignment_id: str | None, points_possible: float,
-                     roster: Mapping[str, RosterEntry] | None = None) -> list[str]:
+                     roster: Roster | None = None) -> list[str]:
     """Canvas's gradebook import CSV; returns warnings (students left out or left blank) for the run's report.
 
+    ``roster`` (``grader.roster.read_roster`` of a gradebook export) supplies names, SIS fields and sections.
     Without an assignment id the column is the bare title: Canvas then creates a new assignment.
     """
-    roster = roster or {}
     warnings: list[str] = []
     graded = _grades_rows(as_records(rows), roster, warnings)
     out = []
     for uid, (meta, score) in graded.items():
-        r = roster.get(uid)
-        if r is None and roster:
+        r = roster.by_id(uid) if roster is not None else None
+        if r is None and roster is not None:
             warnings.append(f'{meta.get("name") or uid} ({uid}) is not in the roster: check the Canvas ID')
         out.append([r.name if r else str(meta.get('name') or ''), uid,
                     r.sis_user_id if r else str(meta.get('sis_user_id') or ''),
                     r.sis_login_id if r else str(meta.get('sis_login_id') or ''),
                     r.section if r else str(meta.get('section') or ''), score])
-    missing = [e.name for uid, e in roster.items() if uid not in graded and not _is_test_student(e)]
+    missing = [st.name for st in (roster.students if roster is not None else ())
+               if st.user_id not in graded and not _is_test_student(st)]
     if missing:
-        warnings.append(f'no submission (left blank in grades.csv): {"; ".join(sorted(missing, key=_fold))}')
-    out.sort(key=lambda row: (_fold(row[0]), row[1]))
+        warnings.append(f'no submission (left blank in grades.csv): {"; ".join(sorted(missing, key=name_key))}')
+    out.sort(key=lambda row: (name_key(row[0]), row[1]))
     column = f'{assignment_title} ({canvas_assignment_id})' if canvas_assignment_id else assignment_title
     buf = io.StringIO()
     w = csv.writer(buf)

@@ -10,6 +10,7 @@ Only the batch driver opens it (design: steps stay pure). What it guarantees:
 - Seeds: a regrade of an unchanged notebook (``--force``, a new rubric, manual scores) should reuse the stored
   seed (``stored_seed``) so the same notebook gets the same hidden cases and the grade can be reproduced and
   audited; a changed notebook is a new submission and gets a fresh seed from the grading step.
+- When only manual scores changed, the stored result's ``raw_checks`` let the driver rescore without a kernel.
 
 ``meta`` (what the driver knows about a student besides the result): ``rubric_hash`` and ``grader_version``
 (required), ``user_id``, ``name``, ``notebook_path``, ``notebook_sha256`` (default: the result's), ``lateness``
@@ -99,7 +100,8 @@ def result_from_dict(d: dict[str, Any]) -> SubmissionResult:
                             mode=d.get('mode', 'grade'), seed=d.get('seed'), sha256=d.get('sha256'),
                             isolated=d.get('isolated', False), items=items, totals=totals,
                             flags=list(d.get('flags') or ()), notes=list(d.get('notes') or ()),
-                            elapsed_seconds=d.get('elapsed_seconds'))
+                            elapsed_seconds=d.get('elapsed_seconds'),
+                            raw_checks={k: dict(v) for k, v in (d.get('raw_checks') or {}).items()})
 
 
 class Gradebook:

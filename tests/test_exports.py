@@ -1,9 +1,11 @@
 import csv
 import json
 
-from grader.exports import (RosterEntry, feedback_prefix, num, read_roster, write_feedback, write_grades_csv,
-                            write_results_csv, write_results_json)
+from dataclasses import asdict
+
+from grader.exports import feedback_prefix, num, write_feedback, write_grades_csv, write_results_csv, write_results_json
 from grader.model import Category, Item, ItemScore, LatePolicy, Lateness, Rubric, SubmissionResult, Totals
+from grader.roster import Roster, RosterStudent, split_name
 
 ITEMS = [('adam', 'code', 40, 'public'), ('partition', 'code', 30, 'hidden'),
          ('observations_3', 'discussion', 30, 'public'), ('swish_ec', 'extra_credit', 5, 'public')]
@@ -53,11 +55,11 @@ def records():
     ]
 
 
-ROSTER = {uid: RosterEntry(name, uid, f'8301{uid}' if login else '', login, 'CS445-001')
-          for uid, name, login in [('101', 'Smith, Ann', 'asmith'), ('102', "O'Brien, Liam", 'lobrien'),
-                                   ('103', 'Chen, Wei', 'wchen'), ('105', 'Kowalski, Jan', 'jkowal'),
-                                   ('106', 'Ito, Hana', 'hito'), ('113', 'Lopez, Ana', 'alopez'),
-                                   ('199', 'Student, Test', '')]}
+ROSTER = Roster([RosterStudent(uid, name, *split_name(name), f'8301{uid}' if login else '', login, 'CS445-001')
+                  for uid, name, login in [('101', 'Smith, Ann', 'asmith'), ('102', "O'Brien, Liam", 'lobrien'),
+                                           ('103', 'Chen, Wei', 'wchen'), ('105', 'Kowalski, Jan', 'jkowal'),
+                                           ('106', 'Ito, Hana', 'hito'), ('113', 'Lopez, Ana', 'alopez'),
+                                           ('199', 'Student, Test', '')]])
 
 
 def test_grades_csv_exact_bytes(tmp_path):
@@ -89,19 +91,21 @@ def test_grades_csv_without_roster_and_without_id(tmp_path):
 
 def test_grades_csv_partner_warnings_and_duplicates(tmp_path):
     recs = records()[3:4] + [(meta('kowalskijan_105', '105', 'Kowalski, Jan', '5006'), graded())]
-    recs[0][0]['partners'] = ['Nobody', {'name': 'Ito', 'user_id': '106'}]
+    recs[0][0]['partners'] = ['Nobody', asdict(ROSTER.by_id('106')), ROSTER.by_id('113')]
     warnings = write_grades_csv(tmp_path / 'g.csv', recs, 'A2', '1', 100, roster=ROSTER)
     assert any("partner 'Nobody'" in w and 'by hand' in w for w in warnings)
     assert any('several results for one Canvas ID' in w for w in warnings)
     rows = list(csv.reader((tmp_path / 'g.csv').open(newline='')))
-    assert [r[1] for r in rows[2:]] == ['106', '105']
+    # partners as stored (a RosterStudent's dict) or as objects both get the grade
+    assert [r[:2] + r[-1:] for r in rows[2:]] == [['Ito, Hana', '106', '100'], ['Kowalski, Jan', '105', '100'],
+                                                  ['Lopez, Ana', '113', '100']]
 
 
-def test_read_roster(tmp_path):
-    f = tmp_path / 'roster.csv'
-    f.write_text('\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,A1 (1)\n    Points Possible,,,,,10\n'
-                 '"García, María",240102,830100102,mgarcia,CS445-001,9\n', encoding='utf-8')
-    assert read_roster(f) == {'240102': RosterEntry('García, María', '240102', '830100102', 'mgarcia', 'CS445-001')}
+def test_grades_csv_partner_ambiguous(tmp_path):
+    roster = Roster(ROSTER.students + [RosterStudent('107', 'Ito, Ken', 'Ito', 'Ken')])
+    warnings = write_grades_csv(tmp_path / 'g.csv', records()[3:4], 'A2', '1', 100, roster=roster)
+    assert any("partner 'Ito'" in w and 'several' in w and 'Ito, Ken' in w for w in warnings)
+    assert len(list(csv.reader((tmp_path / 'g.csv').open(newline='')))) == 3
 
 
 def test_num():

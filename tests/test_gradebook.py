@@ -26,7 +26,8 @@ def result(points=10.0, n_items=3, status='graded', sha='aaa', seed=7):
     totals = Totals(code=points * n_items, discussion=0.0, extra_credit=0.0, raw=points * n_items,
                     late_penalty=0.0, final=points * n_items)
     return SubmissionResult('Smith-A2.ipynb', status, '', 'grade', seed=seed, sha256=sha, isolated=True,
-                            items=items, totals=totals, flags=['copied?'], notes=['a note'])
+                            items=items, totals=totals, flags=['copied?'], notes=['a note'],
+                            raw_checks={'item0': {'status': 'pass', 'fraction': 1.0, 'message': 'ok'}})
 
 
 def test_round_trip(tmp_path):
