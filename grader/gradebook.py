@@ -58,18 +58,28 @@ _COLUMNS = ('user_id', 'name', 'notebook_path', 'notebook_sha256', 'rubric_hash'
 
 
 def rubric_hash(rubric: str | Path | bytes) -> str:
-    """sha256 of the rubric file's bytes (a path), or of the given text/bytes (YAML source)."""
+    """sha256 of the rubric file's bytes: a path (a one-line str is a path, so a typo fails instead of hashing the
+    path's text), or the rubric's YAML source as multi-line text or bytes."""
     if isinstance(rubric, bytes):
         data = rubric
-    elif isinstance(rubric, Path) or (isinstance(rubric, str) and '\n' not in rubric and Path(rubric).is_file()):
+    elif isinstance(rubric, Path) or '\n' not in rubric:
         data = Path(rubric).read_bytes()
     else:
         data = rubric.encode('utf-8')
     return hashlib.sha256(data).hexdigest()
 
 
-def manual_fingerprint(manual: Iterable[ManualScore]) -> str:
-    rows = sorted((m.item_id, round(float(m.points), 6), m.comment) for m in manual)
+def _json_default(value: Any) -> Any:
+    # partners arrive as RosterStudent objects, paths as Path: store their data, not their repr
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return str(value)
+
+
+def manual_fingerprint(manual: Iterable[ManualScore | dict]) -> str:
+    # dicts too: the driver's meta carries manual scores as they go to the worker processes
+    scores = [m if isinstance(m, ManualScore) else ManualScore(**m) for m in manual]
+    rows = sorted((m.item_id, round(float(m.points), 6), m.comment) for m in scores)
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
@@ -160,7 +170,7 @@ class Gradebook:
         with self._transaction():
             cur = self._db.execute('INSERT INTO runs (started_at, grader_version, rubric_hash, options) '
                                    'VALUES (?, ?, ?, ?)', (_now(), grader_version, rubric_hash,
-                                                           json.dumps(options or {}, default=str)))
+                                                           json.dumps(options or {}, default=_json_default)))
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int) -> None:
@@ -199,12 +209,12 @@ class Gradebook:
             'notebook_sha256': meta.get('notebook_sha256') or result.sha256,
             'rubric_hash': meta['rubric_hash'], 'grader_version': meta['grader_version'], 'seed': result.seed,
             'status': result.status, 'message': result.message, 'lateness': _lateness_json(meta.get('lateness')),
-            'graded_at': _now(), 'partners': json.dumps(meta.get('partners') or [], default=str),
+            'graded_at': _now(), 'partners': json.dumps(meta.get('partners') or [], default=_json_default),
             'run_id': meta.get('run_id'),
         }
         # serialised before the transaction opens: a value JSON cannot hold fails without touching the db
         result_json = json.dumps(result.to_dict())
-        info_json = json.dumps(info, default=str)
+        info_json = json.dumps(info, default=_json_default)
         with self._transaction():
             manual = meta.get('manual')
             values['manual_hash'] = manual_fingerprint(self.manual_for(student_key) if manual is None else manual)

@@ -1,4 +1,3 @@
-import json
 import os
 import signal
 import sqlite3
@@ -81,6 +80,9 @@ def test_is_current(tmp_path):
         gb.set_manual([('k', ManualScore('item0', 5, 'TA'))])     # result no longer reflects the TA's scores
         assert not gb.is_current('k', 'aaa', 'r1', '0.1.0')
         gb.save('k', result(sha='aaa'), {**META, 'manual': gb.manual_for('k')})
+        assert gb.is_current('k', 'aaa', 'r1', '0.1.0')
+        # the manual scores the result was scored with, as dicts (how the driver passes them): same verdict
+        gb.save('k', result(sha='aaa'), {**META, 'manual': [{'item_id': 'item0', 'points': 5, 'comment': 'TA'}]})
         assert gb.is_current('k', 'aaa', 'r1', '0.1.0')
 
 
@@ -201,4 +203,16 @@ def test_rubric_hash(tmp_path):
     f.write_bytes(b'title: A2\n')
     assert rubric_hash(f) == rubric_hash(str(f)) == rubric_hash(b'title: A2\n') == rubric_hash('title: A2\n')
     assert rubric_hash(f) != rubric_hash('title: A3\n')
-    assert json.dumps(rubric_hash(f))   # a plain hex string
+    with pytest.raises(FileNotFoundError):
+        rubric_hash(str(tmp_path / 'a2.yml'))      # a mistyped path is an error, not a hash of its text
+
+
+def test_partners_stored_as_data(tmp_path):
+    from grader.roster import RosterStudent
+    ito = RosterStudent('106', 'Ito, Hana', 'Ito', 'Hana')
+    with Gradebook(tmp_path) as gb:
+        gb.save('k', result(), {**META, 'partners': [ito], 'source': tmp_path / 'x.ipynb'})
+        [(meta, _)] = gb.load_results()
+    assert meta['partners'] == [{'user_id': '106', 'name': 'Ito, Hana', 'last_name': 'Ito', 'first_name': 'Hana',
+                                 'sis_user_id': '', 'sis_login_id': '', 'section': ''}]
+    assert meta['source'] == str(tmp_path / 'x.ipynb')
