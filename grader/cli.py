@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,6 +66,68 @@ def cmd_kit_build(args) -> int:
     return 0
 
 
+def _batch_options(args):
+    from .batch import BatchOptions
+    return BatchOptions(submissions=Path(args.submissions), out=Path(args.out),
+                        rubric_path=Path(args.rubric) if args.rubric else None,
+                        roster=_path(args.roster), times=_path(args.times), extensions=_path(args.extensions),
+                        manual=_path(args.manual), due=args.due, no_late_penalty=args.no_late_penalty,
+                        assignment_id=args.assignment_id, workers=args.workers, force=args.force,
+                        wall_budget=args.budget)
+
+
+def _path(value):
+    return Path(value) if value else None
+
+
+def cmd_grade(args) -> int:
+    from .batch import grade_batch
+    from .batch_inputs import InputError
+    from .progress import ProgressBar
+    for name in ('submissions', 'roster', 'times', 'extensions', 'manual'):
+        value = getattr(args, name)
+        if value and not Path(value).exists():
+            print(f'grader grade: {value}: no such file or folder', file=sys.stderr)
+            return 2
+    try:
+        summary = grade_batch(_batch_options(args), ProgressBar())
+    except InputError as exc:
+        print(f'grader grade: {exc}', file=sys.stderr)
+        return 2
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(summary) -> None:
+    print(f'{summary.submissions} submission(s): {summary.graded} graded now, {summary.cached} unchanged '
+          f'(kept from the last run).')
+    if summary.problems:
+        print(f'{len(summary.problems)} not graded normally (see report.html):')
+        for p in summary.problems:
+            print(f'  - {p}')
+    if summary.warnings:
+        print(f'{len(summary.warnings)} warning(s) (also in report.html):')
+        for w in summary.warnings[:20]:
+            print(f'  - {w}')
+        if len(summary.warnings) > 20:
+            print(f'  ... and {len(summary.warnings) - 20} more')
+    for name, path in summary.outputs.items():
+        print(f'{name:>13}: {path}')
+
+
+def cmd_rescore(args) -> int:
+    from .batch import rescore_dir
+    from .batch_inputs import InputError
+    try:
+        summary = rescore_dir(Path(args.out), _path(args.manual), Path(args.rubric) if args.rubric else None,
+                              _path(args.roster))
+    except (InputError, FileNotFoundError) as exc:
+        print(f'grader rescore: {exc}', file=sys.stderr)
+        return 2
+    _print_summary(summary)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='grader', description='Autograder for Assignment 2 notebooks.')
     parser.add_argument('--version', action='version', version=f'grader {__version__}')
@@ -75,6 +138,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--json', action='store_true', help='print the machine-readable result')
     p.add_argument('--rubric', help='rubric YAML (default: the bundled A2 rubric)')
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser('grade', help="grade a Canvas download (zip or folder) into grades.csv, feedback, a report "
+                                     "(TAs)")
+    p.add_argument('submissions', help="Canvas's Download Submissions zip, or a folder of its files")
+    p.add_argument('--out', required=True, help='output folder (created; re-runs skip unchanged notebooks)')
+    p.add_argument('--rubric', help='rubric YAML (default: the bundled A2 rubric)')
+    p.add_argument('--roster', help="Canvas gradebook export CSV: names, sections, partners' ids")
+    p.add_argument('--times', help='CSV user_id,submitted_at (ISO 8601 with offset) for late penalties')
+    p.add_argument('--extensions', help='CSV user_id,extra_days or user_id,new_due')
+    p.add_argument('--manual', help='CSV user_id,item_id,points,comment: TA scores and overrides')
+    p.add_argument('--due', help="due date (ISO 8601 with offset), instead of the rubric's")
+    p.add_argument('--no-late-penalty', action='store_true', help='Canvas applies its own late policy')
+    p.add_argument('--assignment-id', help="Canvas assignment id for grades.csv's column (else the rubric's)")
+    p.add_argument('--workers', type=int, default=os.cpu_count() or 1, help='notebooks graded at once '
+                   '(default: the number of cores)')
+    p.add_argument('--force', action='store_true', help='regrade every notebook, changed or not')
+    p.add_argument('--budget', type=float, default=300.0, help='seconds per notebook (default 300)')
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser('rescore', help='merge TA scores into a graded folder and rewrite every output (TAs)')
+    p.add_argument('out', help='the folder `grader grade` wrote')
+    p.add_argument('--manual', help='CSV user_id,item_id,points,comment')
+    p.add_argument('--rubric', help='rubric YAML (default: the bundled A2 rubric)')
+    p.add_argument('--roster', help='Canvas gradebook export CSV')
+    p.set_defaults(func=cmd_rescore)
 
     p = sub.add_parser('rubric', help='validate or show a rubric YAML (instructors)')
     rsub = p.add_subparsers(dest='rubric_command', metavar='ACTION', required=True)

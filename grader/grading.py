@@ -31,8 +31,10 @@ def probe_sources() -> list[str]:
 
 def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int | None = None,
                    expected=None, launcher=None, lateness: Lateness | None = None,
-                   manual: Iterable[ManualScore] = ()) -> SubmissionResult:
+                   manual: Iterable[ManualScore] = (), wall_budget: float | None = None) -> SubmissionResult:
+    """``wall_budget``: seconds for the whole notebook; checks not reached by then are reported, not run."""
     started = time.perf_counter()
+    deadline = None if wall_budget is None else time.monotonic() + wall_budget
     path = Path(path)
     if seed is None and mode == 'grade':
         seed = secrets.randbits(32)
@@ -63,7 +65,7 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
                 from .expected import ReferenceExpected
                 expected = ReferenceExpected()
             try:
-                _run_code_items(session, loaded, code_items, results, expected, mode, seed, result)
+                _run_code_items(session, loaded, code_items, results, expected, mode, seed, result, deadline)
             except Exception as exc:   # noqa: BLE001 - a kernel that cannot start is this notebook's error only
                 result.status = 'error'
                 result.message = f'the grading kernel failed ({type(exc).__name__}: {exc}); the TA will regrade it'
@@ -72,16 +74,23 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
                 return _finish(result, rubric, results, manual, lateness, mode, started)
     finally:
         session.close()
-    result.message = _summary(results)
+    if result.status == 'graded':
+        result.message = _summary(results)
     return _finish(result, rubric, results, manual, lateness, mode, started)
 
 
-def _run_code_items(session, loaded, code_items, results, expected, mode, seed, result):
+def _run_code_items(session, loaded, code_items, results, expected, mode, seed, result, deadline):
     with session:
         result.notes.extend(n.message for n in session.define(loaded.chunks))
         for item in code_items:
+            if deadline is not None and time.monotonic() > deadline - 1:
+                results[item.id] = CheckResult(item.id, 'error', 0.0, 'not run: the time budget for the whole '
+                                               'notebook ran out (see the checks that timed out)')
+                result.status, result.message = 'timeout', 'the notebook used up its time budget: some checks ' \
+                                                           'were not run'
+                continue
             _guarded(item, results, lambda: results.setdefault(
-                item.id, run_code_check(item, session, expected, mode, seed)))
+                item.id, run_code_check(item, session, expected, mode, seed, deadline)))
         if session.restarts:
             result.notes.append(f'the kernel was restarted {session.restarts} time(s) after a check hung or '
                                 'crashed it')

@@ -12,6 +12,7 @@ from . import MODULES
 from .base import AnswerCheck, Case, CaseRun, CodeCheck, Verdict
 
 DEFAULT_TIME_BUDGET = 20.0
+NO_CASES = 'this check has only hidden cases: it runs when your TA grades'
 
 
 def get_check(name: str) -> CodeCheck | AnswerCheck:
@@ -45,12 +46,19 @@ def cases_for(item: Item, mode: str, seed: int | None) -> list[Case]:
     return cases
 
 
-def run_code_check(item: Item, session, expected, mode: str, seed: int | None) -> CheckResult:
+def run_code_check(item: Item, session, expected, mode: str, seed: int | None,
+                   notebook_deadline: float | None = None) -> CheckResult:
     check = get_check(item.check)
     budget = float(item.params.get('time_budget_seconds', DEFAULT_TIME_BUDGET))
     deadline = time.monotonic() + budget
+    if notebook_deadline is not None:
+        deadline = min(deadline, notebook_deadline)
     verdicts: list[Verdict] = []
-    for case in cases_for(item, mode, seed):
+    cases = cases_for(item, mode, seed)
+    if not cases:
+        # A hidden-only check outside grading (a kit, or a rubric making it public): no verdict, not a silent 0.
+        return CheckResult(item.id, 'skipped', 0.0, NO_CASES)
+    for case in cases:
         remaining = deadline - time.monotonic()
         if remaining <= 0.5:
             verdicts.append(Verdict(0.0, f'not run: the {budget:.0f} s time budget of this check was used up',

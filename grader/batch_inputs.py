@@ -1,0 +1,118 @@
+"""The TA's side files for a batch: submission times, extensions and manual scores, read with clear errors.
+
+Each reader raises ``InputError`` naming the file and line of every problem found, so a typo in a CSV never
+turns into a silently wrong grade.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from .late import lateness_from_times, parse_timestamp
+from .model import Lateness, ManualScore
+
+
+class InputError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Extension:
+    extra_days: float = 0.0
+    new_due: str | None = None
+
+
+def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding='utf-8-sig')
+    except OSError as exc:
+        raise InputError(f'{path}: cannot read it ({exc.strerror or exc})') from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [r for r in required if r not in header]
+    if missing:
+        raise InputError(f'{path}:1: missing column(s) {", ".join(missing)}; the header must include '
+                         f'{",".join(required)}')
+    out = []
+    for line, row in enumerate(reader, start=2):
+        row = {(k or '').strip().lower(): (v or '').strip() for k, v in row.items()}
+        if any(row.values()):
+            out.append((line, row))
+    return out
+
+
+def _raise_if(problems: list[str]):
+    if problems:
+        raise InputError('\n'.join(problems))
+
+
+def read_times(path: Path) -> dict[str, str]:
+    """Canvas user id -> submitted_at (ISO 8601 with an offset: -07:00, -0700 or Z)."""
+    times, problems = {}, []
+    for line, row in _rows(path, ('user_id', 'submitted_at')):
+        try:
+            parse_timestamp(row['submitted_at'])
+        except ValueError as exc:
+            problems.append(f'{path}:{line}: {exc}')
+            continue
+        times[row['user_id']] = row['submitted_at']
+    _raise_if(problems)
+    return times
+
+
+def read_extensions(path: Path) -> dict[str, Extension]:
+    """Canvas user id -> extra days (column extra_days) or a new due date (column new_due)."""
+    out, problems = {}, []
+    for line, row in _rows(path, ('user_id',)):
+        days, new_due = row.get('extra_days', ''), row.get('new_due', '')
+        if bool(days) == bool(new_due):
+            problems.append(f'{path}:{line}: give either extra_days or new_due for user {row["user_id"]}')
+            continue
+        try:
+            if new_due:
+                parse_timestamp(new_due)
+                out[row['user_id']] = Extension(new_due=new_due)
+            else:
+                value = float(days)
+                if value < 0:
+                    raise ValueError('extra_days must be >= 0')
+                out[row['user_id']] = Extension(extra_days=value)
+        except ValueError as exc:
+            problems.append(f'{path}:{line}: {exc}')
+    _raise_if(problems)
+    return out
+
+
+def read_manual(path: Path, item_ids: set[str]) -> dict[str, list[ManualScore]]:
+    """Canvas user id -> the TA's scores (columns user_id, item_id, points, comment)."""
+    out: dict[str, list[ManualScore]] = {}
+    problems = []
+    for line, row in _rows(path, ('user_id', 'item_id', 'points')):
+        if row['item_id'] not in item_ids:
+            problems.append(f'{path}:{line}: unknown item id {row["item_id"]!r} (the rubric has '
+                            f'{", ".join(sorted(item_ids))})')
+            continue
+        try:
+            points = float(row['points'])
+        except ValueError:
+            problems.append(f'{path}:{line}: points {row["points"]!r} is not a number')
+            continue
+        out.setdefault(row['user_id'], []).append(ManualScore(row['item_id'], points, row.get('comment', '')))
+    _raise_if(problems)
+    return out
+
+
+def lateness_for(user_id: str | None, late_marker: bool, due: str | None, times: dict[str, str],
+                 extensions: dict[str, Extension]) -> Lateness | None:
+    """From the submission time when known; else Canvas's LATE marker (uncertain: no time), whose absence means
+    Canvas found the submission on time."""
+    extension = extensions.get(user_id or '', Extension())
+    if user_id in times and (due or extension.new_due):
+        if extension.new_due:
+            return lateness_from_times(times[user_id], due, new_due=extension.new_due)
+        return lateness_from_times(times[user_id], due, extension_days=extension.extra_days)
+    if late_marker:
+        return Lateness(seconds_late=None, uncertain=True, extension_days=extension.extra_days)
+    return Lateness(seconds_late=0.0)
