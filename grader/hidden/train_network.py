@@ -1,0 +1,237 @@
+"""Hidden train_network cases: a small tanh network trained with the student's Adam from given weights.
+
+Data, architecture and initial weights are drawn from the grading rng; the number of epochs and the learning rate
+come from the item's params. The expected value of a case holds the reference's error trace and the traces of
+known variants, computed here by a subclass of the reference network, so a wrong trace can be named.
+
+Harmless variants are accepted as correct, alone or combined: Adam with epsilon inside the square root or with the
+gradient multiplied by the learning rate before the moments (the adam check marks those; a2-facts §2 says no other
+check may), and a gradient_f returning the full gradient instead of the course's half. The tolerance alone does not
+cover them: over 300 random cases the trace with epsilon inside the root departs from the reference by more than
+1e-4 (relative) in 13 % of cases, up to 0.8 %, because √(v̂ + ε) differs from √v̂ + ε by over 1e-4 once a gradient is below about 1e-2; the scaled
+gradient (epsilon / alpha in effect) departs by up to 1.5e-4; the full gradient by under 1e-6. So their traces are
+computed and matched explicitly, whatever rtol a TA sets. The wrong variants named below depart by at least 1e-3
+(no bias correction: 1.4 %).
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .. import probes
+from ..checks.base import Case, CaseRun, Verdict, within
+
+# Any combination of these is accepted too (a student may both scale the gradient and put epsilon inside).
+HARMLESS = ('epsilon_inside_root', 'lr_scaled_gradient', 'full_gradient')
+ACCEPTED = tuple('+'.join(c) for n in (1, 2, 3) for c in itertools.combinations(HARMLESS, n))
+# variant -> what to tell the student. Order matters: the first matching variant names the fault.
+WRONG = {
+    'no_bias_correction': 'the trace matches Adam without bias correction: in adam use m̂ = mt / (1 - beta1t) '
+                          'and v̂ = vt / (1 - beta2t)',
+    'betat_start_at_beta': 'the trace matches Adam with beta1t and beta2t starting at the betas: they must start '
+                           'at 1 and be multiplied by the betas each step',
+    'no_sqrt': 'the trace matches Adam dividing by v̂ instead of its square root (np.sqrt(v_hat) + epsilon)',
+    'sgd_instead': "train ran sgd although method='adam' was asked for: call optimizer.adam when method is 'adam'",
+    'T_with_X_stats': 'train standardizes T with the means and standard deviations of X: T needs its own '
+                      '(self.Tmeans, self.Tstds)',
+    'T_not_standardized': 'train does not standardize T: T = (T - self.Tmeans) / self.Tstds before training',
+    'X_not_standardized': 'train does not standardize X: X = (X - self.Xmeans) / self.Xstds before training',
+    'trace_mse': 'error_trace holds mean squared errors: convert each error to an RMSE in the units of T '
+                 '(np.sqrt(err) * self.Tstds), as the given error_convert_f does',
+    'trace_standardized': 'error_trace holds RMSEs of the standardized targets: multiply np.sqrt(err) by '
+                          'self.Tstds when there is one output, as the given error_convert_f does',
+    'tanh_derivative': "gradient_f uses a wrong derivative of tanh: it is 1 - Y**2, with Y the layer's output",
+}
+VARIANTS = ACCEPTED + tuple(WRONG)
+ADAM_FLAWS = ('no_bias_correction', 'betat_start_at_beta', 'no_sqrt', 'epsilon_inside_root', 'lr_scaled_gradient')
+
+
+def _adam_variant(base, flaws: set[str]):
+    """Adam with the given departures. 'lr_scaled_gradient' keeps alpha in the step too (the student's code
+    multiplies the gradient by the learning rate before the moments): that is epsilon divided by alpha, harmless."""
+    class Variant(base):
+        def __init__(self, all_weights):
+            super().__init__(all_weights)
+            if 'betat_start_at_beta' in flaws:
+                self.beta1t, self.beta2t = self.beta1, self.beta2
+
+        def adam(self, error_f, gradient_f, fargs=[], n_epochs=100, learning_rate=0.001, error_convert_f=None):
+            trace = []
+            for _ in range(n_epochs):
+                error = error_f(*fargs)
+                grad = gradient_f(*fargs)
+                if 'lr_scaled_gradient' in flaws:
+                    grad = learning_rate * grad
+                self.mt = self.beta1 * self.mt + (1 - self.beta1) * grad
+                self.vt = self.beta2 * self.vt + (1 - self.beta2) * grad * grad
+                self.beta1t *= self.beta1
+                self.beta2t *= self.beta2
+                m_hat, v_hat = self.mt / (1 - self.beta1t), self.vt / (1 - self.beta2t)
+                if 'no_bias_correction' in flaws:
+                    m_hat, v_hat = self.mt, self.vt
+                if 'no_sqrt' in flaws:
+                    denominator = v_hat + 1e-8
+                elif 'epsilon_inside_root' in flaws:
+                    denominator = np.sqrt(v_hat + 1e-8)
+                else:
+                    denominator = np.sqrt(v_hat) + 1e-8
+                self.all_weights -= learning_rate * m_hat / denominator
+                trace.append(error_convert_f(error) if error_convert_f else error)
+            return trace
+    return Variant
+
+
+def variant_network(ns, variant: str | None):
+    """The reference network with known changes, '+'-separated (None: none, a check of this mirror)."""
+    flaws = set(variant.split('+')) if variant else set()
+    base = ns['NeuralNetwork']
+    optimizers = ns['Optimizers']
+    if flaws & set(ADAM_FLAWS):
+        optimizers = _adam_variant(optimizers, flaws)
+
+    class Variant(base):
+        def train(self, X, T, n_epochs, learning_rate, method='sgd', verbose=False):
+            self.Xmeans, self.Xstds = X.mean(axis=0), X.std(axis=0)
+            self.Xstds[self.Xstds == 0] = 1
+            self.Tmeans, self.Tstds = T.mean(axis=0), T.std(axis=0)
+            if 'X_not_standardized' not in flaws:
+                X = (X - self.Xmeans) / self.Xstds
+            if 'T_with_X_stats' in flaws:
+                T = (T - self.Xmeans) / self.Xstds
+            elif 'T_not_standardized' not in flaws:
+                T = (T - self.Tmeans) / self.Tstds
+
+            def convert(err):
+                if 'trace_mse' in flaws:
+                    return err
+                if 'trace_standardized' in flaws or len(self.Tstds) != 1:
+                    return np.sqrt(err)
+                return (np.sqrt(err) * self.Tstds)[0]
+            optimizer = optimizers(self.all_weights)
+            step = optimizer.sgd if method == 'sgd' or 'sgd_instead' in flaws else optimizer.adam
+            self.error_trace = step(self.error_f, self.gradient_f, fargs=[X, T], n_epochs=n_epochs,
+                                    learning_rate=learning_rate, error_convert_f=convert)
+            return self
+
+        def gradient_f(self, X, T):
+            gradient = super().gradient_f(X, T)
+            return 2 * gradient if 'full_gradient' in flaws else gradient
+
+        def _activation_derivative(self, layer):
+            if 'tanh_derivative' in flaws:
+                return 1 - self.Ys[layer]
+            return super()._activation_derivative(layer)
+    return Variant
+
+
+def _trace(ns, inputs):
+    """The trace a network class gives, or None when the variant cannot even run on these shapes."""
+    try:
+        with np.errstate(all='ignore'):
+            value = probes.train_trace_run(ns, **inputs)
+    except (ValueError, FloatingPointError, IndexError):
+        return None
+    trace = value['error_trace']
+    return trace if trace is not None and np.all(np.isfinite(trace)) else None
+
+
+def _expect(ns, inputs):
+    outcomes = {'correct': probes.train_trace_run(ns, **inputs)['error_trace']}
+    for variant in VARIANTS:
+        outcomes[variant] = _trace(dict(ns, NeuralNetwork=variant_network(ns, variant)), inputs)
+    return outcomes
+
+
+def judge(run: CaseRun) -> Verdict:
+    weight = run.case.weight
+    if not run.student.ok:
+        # The exception's text can quote shapes or values of the hidden data: name its type and line only.
+        error = run.student.error.split(':', 1)[0] if run.student.status == 'error' else run.student.explain()
+        where = f' ({run.student.where})' if run.student.where else ''
+        return Verdict(0.0, f"train(X, T, n_epochs, learning_rate, method='adam') failed on a hidden case: "
+                            f'{error}{where}', hidden=True, weight=weight, diagnosis=run.student.status)
+    value, n_epochs = run.student.value, int(run.case.inputs['n_epochs'])
+    trace = value['error_trace']
+    if trace is None or value['n_trace'] is None:
+        return Verdict(0.0, f"after train, self.error_trace must be the list of errors adam returns (it is a "
+                            f"{value['trace_type']})", hidden=True, weight=weight, diagnosis='trace-type')
+    if value['n_trace'] != n_epochs or trace.size != n_epochs:
+        return Verdict(0.0, 'self.error_trace must hold one RMSE per epoch, n_epochs values; yours has a '
+                            'different length', hidden=True, weight=weight, diagnosis='trace-length')
+    verdict = _judge_trace(trace, run.expected, float(run.params.get('rtol', 1e-4)), weight)
+    if verdict.fraction > 0 and not value['returned_self']:
+        # Minor: nnet.train(...).use(X) and run_experiment's chained calls need it.
+        share = float(run.params.get('return_self_share', 0.1))
+        message = 'train must end with return self'
+        if verdict.message:
+            message = f'{verdict.message}; {message}'
+        return Verdict(verdict.fraction * (1 - share), message, hidden=True, weight=weight,
+                       diagnosis=verdict.diagnosis or 'no-return-self')
+    return verdict
+
+
+def _judge_trace(trace, expected, rtol, weight) -> Verdict:
+    if within(trace, expected['correct'], rtol):
+        return Verdict(1.0, hidden=True, weight=weight)
+    for variant in ACCEPTED:
+        if expected[variant] is not None and within(trace, expected[variant], rtol):
+            return Verdict(1.0, hidden=True, weight=weight, diagnosis=variant)
+    for variant, message in WRONG.items():
+        if expected[variant] is not None and within(trace, expected[variant], rtol):
+            return Verdict(0.0, message, hidden=True, weight=weight, diagnosis=variant)
+    if not np.all(np.isfinite(trace)):
+        return Verdict(0.0, 'error_trace contains nan or inf on a hidden case: look for a division by zero or '
+                            'an overflow in adam or gradient_f', hidden=True, weight=weight, diagnosis='nan')
+    if within(trace[:1], expected['correct'][:1], rtol):
+        return Verdict(0.0, 'the error before the first update is right (standardization, forward_pass, error_f '
+                            'and the RMSE conversion agree) but later errors differ: the weight updates are off; '
+                            'check gradient_f and adam', hidden=True, weight=weight, diagnosis='updates')
+    return Verdict(0.0, 'the error is wrong already before the first update: check how train standardizes X and '
+                        'T, forward_pass, error_f and the conversion of errors to RMSE', hidden=True, weight=weight,
+                   diagnosis='first-error')
+
+
+# ---------------------------------------------------------------- hidden inputs
+def _data(rng, n_rows, n_inputs, n_outputs):
+    """Inputs and targets far from standardized, so every missing or misapplied standardization shows."""
+    X = rng.normal(rng.uniform(-10, 10, n_inputs), rng.uniform(0.5, 5, n_inputs), (n_rows, n_inputs))
+    Z = (X - X.mean(0)) / X.std(0)
+    mix = rng.normal(0, 1, (n_inputs, n_outputs))
+    T = np.sin(Z @ mix) + 0.5 * (Z ** 2) @ rng.normal(0, 1, (n_inputs, n_outputs))
+    T += rng.normal(0, 0.1, T.shape)
+    T = T * rng.uniform(2, 10, n_outputs) + rng.uniform(-20, 40, n_outputs)
+    return X, T
+
+
+def _weights(rng, n_inputs, nh, n_outputs):
+    sizes, n_in = [], n_inputs
+    for units in list(nh) + [n_outputs]:
+        sizes.append(rng.uniform(-1, 1, (n_in + 1) * units) / np.sqrt(n_in + 1))
+        n_in = units
+    return np.concatenate(sizes)
+
+
+def case_inputs(params, rng, nh, n_outputs):
+    n_rows, n_inputs = int(rng.integers(15, 41)), int(rng.integers(1, 4))
+    X, T = _data(rng, n_rows, n_inputs, n_outputs)
+    # activation None: the constructor's default, tanh (a student's relu has its own check).
+    return {'n_inputs': n_inputs, 'nh': list(nh), 'n_outputs': n_outputs, 'activation': None,
+            'weights': _weights(rng, n_inputs, nh, n_outputs), 'X': X, 'T': T,
+            'n_epochs': int(params.get('n_epochs', 50)), 'learning_rate': float(params.get('learning_rate', 0.01)),
+            'method': 'adam'}
+
+
+def hidden_cases(params, rng):
+    architectures = [
+        ([int(rng.integers(2, 7))], 1),
+        ([int(rng.integers(2, 6)), int(rng.integers(2, 6))], int(rng.integers(1, 3))),
+        # A linear model: only standardization, the RMSE conversion and adam are at work.
+        ([], int(rng.integers(1, 3))),
+    ]
+    return [Case(f'hidden{i}', 'train_trace_run', case_inputs(params, rng, nh, n_out), judge, hidden=True,
+                 expect=_expect)
+            for i, (nh, n_out) in enumerate(architectures)]
+
+
+HIDDEN = {'train_network': hidden_cases}
