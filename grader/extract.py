@@ -86,10 +86,30 @@ def _to_python(source: str) -> tuple[str, int]:
     if magic:
         offset = source[:magic.end()].count('\n')
         source = source[magic.end():]
+    # Most cells are plain Python, and most magics are whole lines that become calls we drop anyway: only what
+    # still fails to parse pays for importing IPython (seconds on a busy machine, for every student).
+    for candidate in (source, _neutralise_magic_lines(source)):
+        try:
+            ast.parse(candidate)
+            return candidate, offset
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
     try:
         return _transformer().transform_cell(source), offset
     except Exception:   # the transformer gives up on some malformed input: let ast report the real error
         return source, offset
+
+
+_MAGIC_LINE = re.compile(r'^(\s*)(?:[%!]|\w+\s*=\s*[%!])')
+
+
+def _neutralise_magic_lines(source: str) -> str:
+    """Line magics, shell escapes and `x = !cmd` lines as `pass`, indentation kept (line numbers too)."""
+    lines = []
+    for line in source.split('\n'):
+        match = _MAGIC_LINE.match(line)
+        lines.append(match.group(1) + 'pass' if match else line)
+    return '\n'.join(lines)
 
 
 def _parse_cell(index: int, source: str) -> tuple[ast.Module, str] | CellProblem | None:
