@@ -131,16 +131,24 @@ def _notes_list(lines: Iterable[str]) -> str:
     return f'<ul class="notes">{"".join(f"<li>{esc(ln)}</li>" for ln in lines)}</ul>' if lines else ''
 
 
-def _problems(records) -> str:
+def _advisory(rubric: Rubric) -> set[str]:
+    return {it.id for it in rubric.items if it.advisory}
+
+
+def _problems(records, rubric: Rubric) -> str:
     rows = []
+    advisory = _advisory(rubric)
     for meta, r in records:
         item_errors = [f'{it.id}: {it.message}' for it in r.items if it.status == 'error']
-        if r.status == 'graded' and not r.flags and not item_errors:
+        # an advisory check costs no points, so only this table brings it to a TA's eyes
+        flags = list(r.flags) + [f'advisory {it.id}: {it.message}' for it in r.items
+                                 if it.id in advisory and it.status in ('fail', 'partial')]
+        if r.status == 'graded' and not flags and not item_errors:
             continue
         what = STATUS_LABELS.get(r.status, r.status)
         rows.append(f'<tr><td>{_who(meta, r)}</td><td>{esc(what)}</td><td>{esc(r.message)}'
                     f'{_notes_list(f"check error — {e}" for e in item_errors)}</td>'
-                    f'<td>{_notes_list(r.flags)}</td><td>{_notes_list(r.notes)}</td></tr>')
+                    f'<td>{_notes_list(flags)}</td><td>{_notes_list(r.notes)}</td></tr>')
     if not rows:
         return '<p>None: every submission was graded without errors or flags.</p>'
     return ('<table><tr><th>student</th><th>status</th><th>message</th><th>flags</th><th>notes</th></tr>'
@@ -195,7 +203,7 @@ def write_class_report(path: str | Path, results: Iterable[tuple[Mapping[str, An
         '<h2>Final scores</h2>', _histogram(finals, rubric.points_possible(), rubric.points_possible() + extra),
         '<h2>Pass rate per item</h2>', _pass_rate_plot(_pass_rates(records, rubric)),
         '<h2>Late days</h2>', _late_plot(_late_days(records, rubric)),
-        '<h2>Needs a look: errors, time-outs, flags</h2>', _problems(records),
+        '<h2>Needs a look: errors, time-outs, flags</h2>', _problems(records, rubric),
         '<h2>All students</h2>', _students(records, rubric),
     ]
     page = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -188,13 +188,16 @@ def days_late(rubric: Rubric, lateness: Any, raw: float) -> int | None:
 
 
 def write_results_csv(path: str | Path, results: Iterable[tuple[Mapping[str, Any], Any]], rubric: Rubric) -> Path:
+    """One row per student: points per item (rubric order), totals, lateness, flags, notes count, seed."""
     item_ids = [it.id for it in rubric.items]
+    # an advisory item's points are always 0: its column carries the verdict instead ('pass', 'fail', ...)
+    advisory = {it.id for it in rubric.items if it.advisory}
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(['student_key', 'user_id', 'name', 'status', 'message', *item_ids, *TOTAL_COLUMNS, 'days_late',
                 'late_uncertain', 'flags', 'notes', 'seed'])
     for meta, r in as_records(results):
-        points = {it.id: num(it.points) for it in r.items}
+        points = {it.id: it.status if it.id in advisory else num(it.points) for it in r.items}
         totals = [num(getattr(r.totals, c)) if r.totals else '' for c in TOTAL_COLUMNS]
         late = lateness_from(meta.get('lateness'))
         days = days_late(rubric, late, r.totals.raw if r.totals else 0.0)

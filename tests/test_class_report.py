@@ -36,6 +36,7 @@ def test_report_has_plots_summary_and_escaped_error_table(tmp_path):
     assert 'kernel died &lt;b&gt;here&lt;/b&gt;' in table
     assert 'Chen, Wei' in table and 'relu_in_place: modifies its argument' in table
     assert 'Smith, Ann' not in table              # graded cleanly: nothing to look at
+    assert 'Kowalski, Jan' in table and 'advisory relu_in_place: relu_in_place says 0.0' in table
     assert 'left out &lt;of&gt; grades.csv' in page
     everyone = page[page.index('All students'):]
     for name in ('Smith, Ann', 'O&#x27;Brien, Liam', 'Chen, Wei', 'Kowalski, Jan', 'anon_x7q2'):
@@ -87,7 +88,8 @@ def test_pass_rate_in_rubric_order_and_late_days(tmp_path, monkeypatch, fast_png
     recs = records()
     page = write(tmp_path, recs)
     rates = {item_id: (rate, n) for item_id, rate, n in seen['rates']}
-    assert [r[0] for r in seen['rates']] == ['adam', 'partition', 'observations_3', 'swish_ec']
+    assert [r[0] for r in seen['rates']] == ['adam', 'partition', 'relu_in_place', 'observations_3', 'swish_ec']
+    assert rates['relu_in_place'] == (0.75, 4)      # an advisory item passes on its status, not its 0 points
     assert rates['adam'] == (0.75, 4) and rates['partition'] == (0.75, 4) and rates['swish_ec'] == (0.5, 4)
     late = page[page.index('<h2>Late days'):page.index('Needs a look')]
     # O'Brien 3 h late -> 1 day; the anonymous LATE marker -> 1 day; three without times

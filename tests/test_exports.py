@@ -8,6 +8,7 @@ from grader.model import Category, Item, ItemScore, LatePolicy, Lateness, Rubric
 from grader.roster import Roster, RosterStudent, split_name
 
 ITEMS = [('adam', 'code', 40, 'public'), ('partition', 'code', 30, 'hidden'),
+         ('relu_in_place', 'code', 0, 'public'),     # advisory: reported, never scored
          ('observations_3', 'discussion', 30, 'public'), ('swish_ec', 'extra_credit', 5, 'public')]
 XSS = '<script>alert("x")</script>'
 
@@ -17,7 +18,8 @@ def make_rubric(canvas_id='1234567'):
         title='A2 Neural Nets', canvas_assignment_id=canvas_id, due='2026-10-02T23:59:00-06:00',
         categories=(Category('code', 'Code', 70), Category('discussion', 'Discussion', 30),
                     Category('extra_credit', 'Extra credit', 5, extra=True)),
-        items=tuple(Item(id=i, title=i, category=c, points=p, check=i, visibility=v) for i, c, p, v in ITEMS),
+        items=tuple(Item(id=i, title=i, category=c, points=p, check=i, visibility=v, advisory=p == 0)
+                    for i, c, p, v in ITEMS),
         late_policy=LatePolicy(points_per_day=10, grace_minutes=15))
 
 
@@ -50,7 +52,8 @@ def records():
         (meta('obrienliam_102', '102', "O'Brien, Liam", '5002', lateness=Lateness(seconds_late=3 * 3600.0)),
          graded({'partition': 0.75}, penalty=10.0, flags=['relu_in_place: modifies its argument'], notes=['n1', 'n2'])),
         (meta('chenwei_103', '103', 'Chen, Wei', '5003'), failed()),
-        (meta('kowalskijan_105', '105', 'Kowalski, Jan', '5005', partners=['Ito']), graded({'swish_ec': 0.0})),
+        (meta('kowalskijan_105', '105', 'Kowalski, Jan', '5005', partners=['Ito']),
+         graded({'swish_ec': 0.0, 'relu_in_place': 0.0})),
         (meta('anon_x7q2', None, None, '5009', lateness=Lateness(None, uncertain=True)), graded()),
     ]
 
@@ -117,9 +120,10 @@ def test_results_csv_columns(tmp_path):
     write_results_csv(path, records(), make_rubric())
     rows = list(csv.DictReader(path.open(newline='', encoding='utf-8')))
     assert list(rows[0]) == ['student_key', 'user_id', 'name', 'status', 'message', 'adam', 'partition',
-                             'observations_3', 'swish_ec', 'code', 'discussion', 'extra_credit', 'raw',
-                             'late_penalty', 'final', 'days_late', 'late_uncertain', 'flags', 'notes', 'seed']
-    smith, obrien, chen, _kowalski, anon = rows
+                             'relu_in_place', 'observations_3', 'swish_ec', 'code', 'discussion', 'extra_credit',
+                             'raw', 'late_penalty', 'final', 'days_late', 'late_uncertain', 'flags', 'notes', 'seed']
+    smith, obrien, chen, kowalski, anon = rows
+    assert (smith['relu_in_place'], kowalski['relu_in_place']) == ('pass', 'fail')    # advisory: the verdict
     assert [smith[k] for k in ('adam', 'code', 'final', 'days_late', 'seed')] == ['25', '55', '85', '', '42']
     assert [obrien[k] for k in ('partition', 'raw', 'late_penalty', 'final')] == ['22.5', '97.5', '10', '87.5']
     assert (obrien['days_late'], obrien['late_uncertain'], obrien['notes']) == ('1', 'false', '2')
