@@ -44,6 +44,13 @@ def rubric_with(*item_ids: str, params: dict[str, dict] | None = None):
     return dataclasses.replace(rubric, items=tuple(items))
 
 
+def consistent(rubric):
+    """``rubric`` with each category's points set to its items' sum, so a reduced rubric still validates."""
+    categories = tuple(dataclasses.replace(c, points=sum(it.points for it in rubric.items if it.category == c.id))
+                       for c in rubric.categories)
+    return dataclasses.replace(rubric, categories=categories)
+
+
 def grade_items(path: Path, *item_ids: str, mode: str = 'grade', seed: int = 7, params=None, **kwargs):
     """Grade only the named items; returns ({id: ItemScore}, SubmissionResult)."""
     from grader.grading import grade_notebook

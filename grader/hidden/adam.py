@@ -19,8 +19,8 @@ VARIANTS = {
     'state_reset': ('adam resets mt, vt, beta1t or beta2t on every call: that state belongs to the Optimizers '
                     'object, set once in __init__, so a second call continues the first', False),
     'epsilon_inside_root': ('epsilon belongs outside the square root: np.sqrt(v_hat) + epsilon', True),
-    'lr_scaled_gradient': ('the learning rate multiplies the step m̂ / (√v̂ + ε), not the gradient that goes into '
-                           'mt and vt', True),
+    'lr_scaled_gradient': ('the learning rate multiplies the step m̂ / (√v̂ + ε) only, not also the gradient '
+                           'that goes into mt and vt', True),
 }
 
 
@@ -53,8 +53,6 @@ def _variant_class(base, variant):
                     step = learning_rate * m_hat / (v_hat + 1e-8)
                 elif variant == 'epsilon_inside_root':
                     step = learning_rate * m_hat / np.sqrt(v_hat + 1e-8)
-                elif variant == 'lr_scaled_gradient':
-                    step = m_hat / (np.sqrt(v_hat) + 1e-8)
                 else:
                     step = learning_rate * m_hat / (np.sqrt(v_hat) + 1e-8)
                 self.all_weights -= step
