@@ -2,7 +2,8 @@
 
 ``LimitsLauncher`` starts ipykernel with resource limits, a scrubbed environment and a ``sys.path`` that holds
 the third-party packages but neither ``grader`` nor ``reference``. It does not isolate the kernel from the
-host's files or network: results say ``isolated: false``.
+host's files or network: results say ``isolated: false``. ``grader.sandbox.BwrapLauncher`` adds that isolation;
+``default_launcher()`` picks it when bubblewrap works here.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ BOOTSTRAP = '''\
 import resource, sys
 for name, soft, hard in {limits!r}:
     resource.setrlimit(getattr(resource, name), (soft, hard))
-sys.path[:0] = [{site!r}]
+sys.path[:0] = {sites!r}
 from ipykernel.kernelapp import launch_new_instance
 launch_new_instance()
 '''
@@ -38,13 +39,17 @@ class Limits:
     cpu_seconds: int = 600          # a backstop for the whole kernel; per-check budgets are wall-clock
     file_size_bytes: int = 256 * 1024 ** 2
     open_files: int = 512
+    processes: int | None = None    # per uid: only worth setting when the kernel has a uid of its own, not root
 
     def rlimits(self):
-        return [('RLIMIT_AS', self.address_space_bytes, self.address_space_bytes),
-                ('RLIMIT_CPU', self.cpu_seconds, self.cpu_seconds + 5),
-                ('RLIMIT_FSIZE', self.file_size_bytes, self.file_size_bytes),
-                ('RLIMIT_NOFILE', self.open_files, self.open_files),
-                ('RLIMIT_CORE', 0, 0)]
+        limits = [('RLIMIT_AS', self.address_space_bytes, self.address_space_bytes),
+                  ('RLIMIT_CPU', self.cpu_seconds, self.cpu_seconds + 5),
+                  ('RLIMIT_FSIZE', self.file_size_bytes, self.file_size_bytes),
+                  ('RLIMIT_NOFILE', self.open_files, self.open_files),
+                  ('RLIMIT_CORE', 0, 0)]
+        if self.processes is not None:
+            limits.append(('RLIMIT_NPROC', self.processes, self.processes))
+        return limits
 
 
 def kernel_env(workdir: Path) -> dict[str, str]:
@@ -67,6 +72,15 @@ def kernel_env(workdir: Path) -> dict[str, str]:
     return env
 
 
+def bootstrap(limits: Limits, site_dirs: list[str]) -> str:
+    return BOOTSTRAP.format(limits=limits.rlimits(), sites=list(site_dirs))
+
+
+def hidden_from_kernel(entry: str) -> bool:
+    """site-packages entries the kernel must not see: the grader's, its finders and every .pth file."""
+    return entry.startswith(HIDDEN_FROM_KERNEL) or entry.endswith('.pth')
+
+
 _site_farm: Path | None = None
 
 
@@ -80,7 +94,7 @@ def kernel_site() -> Path:
             if not os.path.isdir(source):
                 continue
             for entry in os.listdir(source):
-                if entry.startswith(HIDDEN_FROM_KERNEL) or entry.endswith('.pth') or entry == '__pycache__':
+                if hidden_from_kernel(entry) or entry == '__pycache__':
                     continue
                 link = farm / entry
                 if not link.exists():
@@ -106,7 +120,7 @@ class LimitsLauncher:
     description: str = 'resource limits only (not isolated from the host)'
 
     def argv(self) -> list[str]:
-        code = BOOTSTRAP.format(limits=self.limits.rlimits(), site=str(kernel_site()))
+        code = bootstrap(self.limits, [str(kernel_site())])
         return [self.python, '-I', '-S', '-c', code, '-f', '{connection_file}']
 
     def manager(self, workdir: Path) -> AsyncKernelManager:
@@ -118,3 +132,9 @@ class LimitsLauncher:
         # The kernel's own chatter (warnings, crash dumps) is not for the TA's terminal.
         return {'cwd': str(workdir), 'env': kernel_env(workdir), 'stdout': subprocess.DEVNULL,
                 'stderr': subprocess.DEVNULL}
+
+
+def default_launcher():
+    """The bubblewrap sandbox where it works here, else limits alone, saying so; see ``grader.sandbox``."""
+    from .sandbox import default_launcher as choose
+    return choose()
