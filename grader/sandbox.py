@@ -1,10 +1,11 @@
 """The student's kernel under bubblewrap: no network, a read-only system, nothing of the grader's in view.
 
 Inside the sandbox the kernel sees ``/usr`` (and the ``/bin``, ``/lib*`` links), the host's Python prefix with its
-site-packages covered by an empty tmpfs, ``/kernel/site`` holding one read-only bind per site-packages entry the
-kernel may use (the same entries ``LimitsLauncher`` shows, so a notebook grades the same either way; ``grader``,
-``reference``, the editable-install finders and ``.pth`` files are not among them), its working folder read-write
-at ``/sandbox`` (also its HOME), a private size-capped ``/tmp`` and ``/dev/shm``, and one per-kernel directory
+site-packages covered by an empty tmpfs, each site-packages directory bound whole under ``/kernel/lib`` with the
+grader's entries covered (``grader``, ``reference``, the editable-install finders, ``.pth`` files: empty tmpfs or
+empty file), ``/kernel/site`` (its only ``sys.path`` entry) holding a link to every other entry, i.e. what
+``LimitsLauncher`` shows, so a notebook grades the same either way; its working folder read-write at
+``/sandbox`` (also its HOME), a private size-capped ``/tmp`` and ``/dev/shm``, and one per-kernel directory
 holding the connection file and the ipc sockets. ``/work``, ``/root``'s contents, ``/home``, other
 submissions and the host's ``/tmp`` do not exist there. The network is unshared, so the client talks to the
 kernel over ``transport="ipc"`` (unix sockets in that per-kernel directory, bound at the same path on both sides
@@ -55,7 +56,8 @@ from jupyter_client.kernelspec import KernelSpec
 from .kernel import Limits, LimitsLauncher, _CommandKernelManager, bootstrap, hidden_from_kernel, kernel_env
 
 SANDBOX = '/sandbox'            # the working folder inside; short, and the same for every notebook
-SITE = '/kernel/site'
+SITE = '/kernel/site'            # the kernel's sys.path entry: links into LIBS
+LIBS = '/kernel/lib'
 NOBODY = 65534
 TMPFS_BYTES = 256 * 1024 ** 2
 SYSTEM_LINKS = ('bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32')
@@ -99,22 +101,12 @@ def _covered_site_dirs(prefix: str) -> list[str]:
 def _site_dirs() -> list[tuple[str, str]]:
     """(path inside, path on the host) of each site-packages directory, bound whole."""
     found = [os.path.realpath(p) for p in site.getsitepackages() if os.path.isdir(p)]
-    unique = list(dict.fromkeys(found))
-    return [(SITE if i == 0 else f'{SITE}{i}', path) for i, path in enumerate(unique)]
+    return [(f'{LIBS}/{i}', path) for i, path in enumerate(dict.fromkeys(found))]
 
 
-def _hidden_entries(site_dir: str) -> list[str]:
-    """The grader's entries in a site-packages directory (and their bytecode), to cover inside the sandbox.
-
-    A bind per visible entry (~270 here) costs bwrap ~0.5 s per kernel (it rescans the mount table for each
-    read-only bind); binding the directory whole and covering these few costs nothing measurable.
-    """
-    hidden = []
-    for parent in (site_dir, os.path.join(site_dir, '__pycache__')):
-        if os.path.isdir(parent):
-            hidden += [os.path.join(parent, e) for e in sorted(os.listdir(parent))
-                       if hidden_from_kernel(e) and not os.path.islink(os.path.join(parent, e))]
-    return hidden
+def _hidden_bytecode(site_dir: str) -> list[str]:
+    cache = os.path.join(site_dir, '__pycache__')
+    return sorted(e for e in os.listdir(cache) if hidden_from_kernel(e)) if os.path.isdir(cache) else []
 
 
 class _Args(list):
@@ -191,17 +183,28 @@ class BwrapLauncher:
             a.bind(prefix, prefix)
             for covered in _covered_site_dirs(prefix):
                 a.tmpfs(covered, perms='0755', size=4096)
+        # Each site-packages directory is bound whole out of sys.path's way, the grader's entries in it covered;
+        # SITE links to the rest, so `import grader` finds nothing rather than an empty namespace package.
+        a.dir(SITE)
+        linked = set()
         for dest, source in _site_dirs():
             a.bind(source, dest)
-            for hidden in _hidden_entries(source):
-                rel = os.path.relpath(hidden, source)
-                if os.path.isdir(hidden):
-                    a.tmpfs(f'{dest}/{rel}', perms='0755', size=4096)
-                else:
-                    a += ['--ro-bind', str(runtime / 'empty'), f'{dest}/{rel}']
+            for entry in sorted(os.listdir(source)):
+                path = os.path.join(source, entry)
+                if hidden_from_kernel(entry):
+                    if os.path.isdir(path) and not os.path.islink(path):
+                        a.tmpfs(f'{dest}/{entry}', perms='0755', size=4096)
+                    elif not os.path.islink(path):
+                        a += ['--ro-bind', str(runtime / 'empty'), f'{dest}/{entry}']
+                elif entry not in linked:
+                    linked.add(entry)
+                    a += ['--symlink', f'{dest}/{entry}', f'{SITE}/{entry}']
+            for pyc in _hidden_bytecode(source):
+                a += ['--ro-bind', str(runtime / 'empty'), f'{dest}/__pycache__/{pyc}']
         a.bind(str(runtime), str(runtime), how='--bind')
         a.bind(str(workdir), SANDBOX, how='--bind')
-        a += ['--chdir', SANDBOX]
+        # As the user (no root drop), the sandbox's own root tmpfs would be theirs to write to.
+        a += ['--remount-ro', '/', '--chdir', SANDBOX]
         if root:
             a += [shutil.which('setpriv') or 'setpriv', f'--reuid={self.uid}', f'--regid={self.gid}',
                   '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--']
@@ -228,9 +231,8 @@ class BwrapLauncher:
         km.owner = (self.uid, self.gid) if _as_root() else None
         km.runtime = str(runtime)
         weakref.finalize(km, shutil.rmtree, str(runtime), True)    # a kernel that died on its own
-        sites = [dest for dest, _ in _site_dirs()]
         km.launch_argv = self.command(Path(workdir), runtime, [
-            self.python, '-I', '-S', '-c', bootstrap(self.limits, sites), '-f', '{connection_file}'])
+            self.python, '-I', '-S', '-c', bootstrap(self.limits, [SITE]), '-f', '{connection_file}'])
         return km
 
     def start_kwargs(self, workdir: Path) -> dict:
