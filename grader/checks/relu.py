@@ -7,12 +7,14 @@ sums are partly negative, and checks that a network built with three arguments s
 helpers here are shared with the swish check: the expected value of a network case holds the reference's pass
 and known-wrong variants, computed in the grader, so a wrong gradient can be named.
 """
+import dataclasses
+
 import numpy as np
 
 from .. import probes
 from ..model import Item
 from .base import (Case, CaseRun, CodeCheck, Verdict, combine_minimum, combine_weighted, compare_arrays,
-                   failed_to_run, public_rng, within)
+                   failed_to_run, make_result, public_rng, within)
 from .use import redact
 
 COLUMN = [[-2.5], [-0.3], [0.7], [1.9], [-1.1]]
@@ -238,7 +240,11 @@ def judge_relu_network(run: CaseRun) -> Verdict:
 
 
 def judge_default(run: CaseRun) -> Verdict:
-    return judge_network(run, 'a network built with three arguments (tanh by default)', {}, DEFAULT_FORWARD)
+    verdict = judge_network(run, 'a network built with three arguments (tanh by default)', {}, DEFAULT_FORWARD)
+    return dataclasses.replace(verdict, diagnosis=DEFAULT_TAG + verdict.diagnosis)
+
+
+DEFAULT_TAG = 'default:'
 
 
 relu_expect = network_expect(tuple(RELU_GRADIENT), ('tanh',))
@@ -264,6 +270,10 @@ def combine_in_place(item: Item, verdicts):
 
 
 def combine_network(item: Item, verdicts):
+    relu = [v for v in verdicts if not v.diagnosis.startswith(DEFAULT_TAG)]
+    if relu and all(v.fraction == 0 for v in relu):
+        # tanh as the default is the given code: with no working ReLU it earns nothing on its own.
+        return make_result(item, 0.0, verdicts)
     return combine_weighted(item, verdicts, 'The ReLU network matches the reference.')
 
 
