@@ -42,7 +42,7 @@ def load_notebook(path: str | Path) -> LoadedNotebook:
     return LoadedNotebook(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), nbformat_version=version,
         n_cells=len(cells), chunks=tuple(chunks), problems=tuple(problems),
-        answers=locate_answers(cells), notes=tuple(notes))
+        answers=locate_answers(cells), notes=tuple(notes), code_cells=tuple(code))
 
 
 def parse_notebook(data: bytes, name: str = 'notebook') -> tuple[Any, str, list[str]]:

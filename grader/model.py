@@ -104,6 +104,7 @@ class LoadedNotebook:
     problems: tuple[CellProblem, ...]
     answers: dict[str, Answer]
     notes: tuple[str, ...] = ()     # tolerated defects (schema errors, unreadable cells dropped): for the report
+    code_cells: tuple[tuple[int, str], ...] = ()     # every code cell as written, for the suspicious-code scan
 
 
 # ---------------------------------------------------------------- check
