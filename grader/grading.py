@@ -9,6 +9,7 @@ from typing import Iterable
 from . import probes
 from .checks.runner import is_code_check, run_answer_check, run_code_check
 from .execute import KernelSession
+from .flags import scan as scan_flags
 from .kernel import LimitsLauncher
 from .load import NotebookError, load_notebook
 from .model import CheckResult, Lateness, ManualScore, Rubric, SubmissionResult
@@ -55,6 +56,7 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
             results.clear()
             return _finish(result, rubric, results, manual, lateness, mode, started)
         result.sha256 = loaded.sha256
+        result.flags.extend(scan_flags(loaded.code_cells))
         result.notes.extend(p.message for p in loaded.problems)
         result.notes.extend(loaded.notes)
         for item in items:
