@@ -10,7 +10,7 @@ from . import probes
 from .checks.runner import is_code_check, run_answer_check, run_code_check
 from .execute import KernelSession
 from .flags import scan as scan_flags
-from .kernel import LimitsLauncher
+from .kernel import default_launcher
 from .load import NotebookError, load_notebook
 from .model import CheckResult, Lateness, ManualScore, Rubric, SubmissionResult
 from .score import score
@@ -39,7 +39,7 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
     path = Path(path)
     if seed is None and mode == 'grade':
         seed = secrets.randbits(32)
-    launcher = launcher or LimitsLauncher()
+    launcher = launcher or default_launcher()
     result = SubmissionResult(notebook=str(path), status='graded', message='', mode=mode, seed=seed,
                               isolated=launcher.isolated)
     items = [it for it in rubric.items if mode == 'grade' or it.visibility == 'public']
