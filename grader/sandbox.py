@@ -1,41 +1,39 @@
 """The student's kernel under bubblewrap: no network, a read-only system, nothing of the grader's in view.
 
-Inside the sandbox the kernel sees ``/usr`` (and the ``/bin``, ``/lib*`` links), the host's Python prefix with its
-site-packages covered by an empty tmpfs, each site-packages directory bound whole under ``/kernel/lib`` with the
-grader's entries covered (``grader``, ``reference``, the editable-install finders, ``.pth`` files: empty tmpfs or
-empty file), ``/kernel/site`` (its only ``sys.path`` entry) holding a link to every other entry, i.e. what
-``LimitsLauncher`` shows, so a notebook grades the same either way; its working folder read-write at
-``/sandbox`` (also its HOME), a private size-capped ``/tmp`` and ``/dev/shm``, and one per-kernel directory
-holding the connection file and the ipc sockets. ``/work``, ``/root``'s contents, ``/home``, other
-submissions and the host's ``/tmp`` do not exist there. The network is unshared, so the client talks to the
-kernel over ``transport="ipc"`` (unix sockets in that per-kernel directory, bound at the same path on both sides
-because both read the same connection file).
+What the kernel sees: ``/usr`` (and the ``/bin``, ``/lib*`` links); the host's Python prefix, read-only, its
+site-packages under an empty tmpfs; each site-packages directory bound whole under ``/kernel/lib`` with the
+grader's entries covered (``grader``, ``reference``, editable-install finders, ``.pth`` files); ``/kernel/site``,
+its only ``sys.path`` entry, linking to every other entry, i.e. what ``LimitsLauncher`` shows, so a notebook
+grades the same either way; its working folder read-write at ``/sandbox`` (also HOME); private size-capped
+``/tmp`` and ``/dev/shm``; a per-kernel directory with the connection file and ipc sockets. ``/work``, the host's
+``/root``, ``/home`` and ``/tmp``, and other submissions do not exist there. The network is unshared, so the
+client talks to the kernel over ``transport="ipc"``, sockets bound at the same path on both sides because both
+read the same connection file.
 
-Running as root: bwrap started as root keeps root's powers inside, and started as an unprivileged user (via
-setpriv) it could not bind the interpreter, which lives under ``/root`` (mode 0700; a bind mount is opened with
-the caller's permissions, and bwrap 0.8's ``--ro-bind-fd`` resolves the fd back to that path). So bwrap runs
-as root to build the mounts, with no user namespace (a namespace mapping only root would forbid the next
-step), and the sandbox's first command is ``setpriv`` dropping to uid/gid 65534 with no groups, an empty
-capability bounding set and no_new_privs (measured: CapEff, CapBnd 0, NoNewPrivs 1). The kernel is then a real
-unprivileged uid, so ``RLIMIT_NPROC`` means something (it counts every process of that uid, so concurrent
-kernels share it). The interpreter is readable once its prefix is bound outside ``/root``'s 0700 directory,
-so nothing is copied or built: we weighed a cached environment (``/usr/bin/python3`` plus pip-installed numpy,
-pandas, matplotlib, ipykernel pinned to the host's versions, readable by all): 41-150 s and 250-350 MB on first
-use here (network, then byte-compiling), a second set of packages to keep in step with the reference's, for no
-isolation gain. A student who makes a user namespace inside cannot peel the tmpfs off site-packages: mounts
-inherited by a less privileged namespace are locked.
+As root: bwrap started as root keeps root's powers inside; started as an unprivileged user (setpriv) it cannot
+bind the interpreter, which lives under ``/root`` (0700: a bind is opened with the caller's permissions, and
+bwrap 0.8's ``--ro-bind-fd`` resolves the fd back to that path). So bwrap runs as root to build the mounts,
+with no user namespace (one mapping only root would forbid the next step), and the sandbox's first command is
+``setpriv`` to uid/gid 65534, no groups, an empty capability bounding set and no_new_privs (measured: CapEff
+and CapBnd 0, NoNewPrivs 1). The kernel is then a real unprivileged uid and ``RLIMIT_NPROC`` bites (it counts
+every process of the uid: concurrent kernels share it). Bound outside ``/root``'s 0700 directory the
+interpreter is readable, so nothing is copied or built. Weighed and dropped: a cached environment
+(``/usr/bin/python3`` + numpy, pandas, matplotlib, ipykernel pinned to the host's versions) cost 41-150 s and
+250-350 MB on first use here (download, then byte-compiling), and a second set of packages to keep in step
+with the reference's, for no isolation gain. A student who makes a user namespace inside cannot lift the
+covers: mounts inherited by a less privileged namespace are locked (umount: EINVAL, tested).
 
-Not root (a TA's laptop): bwrap runs as the user with ``--unshare-all`` and ``--disable-userns``; no uid drop
-and no process limit (it would count the user's desktop too).
+Not root (a TA's laptop): bwrap runs as the user with ``--unshare-all --disable-userns``; no uid drop and no
+process limit (it would count the user's desktop too).
 
 Every process of the kernel lives in the sandbox's pid namespace: killing bwrap (jupyter_client SIGKILLs its
-process group at shutdown) ends the namespace's init and the kernel ends every process left in it. ipykernel
-polls its parent and quits when it changes, so ``JPY_PARENT_PID`` (a host pid) is unset; interrupts go as
-messages, since a SIGINT would reach bwrap, not the kernel.
+process group) ends the namespace's init, and with it every process left in it. ipykernel quits when its
+parent changes, so ``JPY_PARENT_PID`` (a host pid) is unset; interrupts go as messages, as a SIGINT would
+reach bwrap, not the kernel.
 
-``A2G_SANDBOX=auto`` (default) uses the sandbox where a probe run works and falls back to limits alone with a
-``NOT ISOLATED: ...`` description and a warning; ``bwrap`` requires the sandbox (an error when it cannot run);
-``none`` turns it off.
+``A2G_SANDBOX``: ``auto`` (default) uses the sandbox where a probe run works, else limits alone, described and
+warned as ``NOT ISOLATED: ...``; ``bwrap`` requires the sandbox (an error where it cannot run); ``none`` turns
+it off.
 """
 from __future__ import annotations
 
@@ -91,11 +89,14 @@ def _chown_tree(path: Path, uid: int, gid: int):
 
 
 def _covered_site_dirs(prefix: str) -> list[str]:
-    """The prefix's own site-packages (where a non-editable grader install lands), to hide under a tmpfs."""
+    """Site-packages directories inside what is bound at its own path (/usr, the prefix): a non-editable grader
+    install lands there, so each is hidden under an empty tmpfs and reached only through ``LIBS``."""
     paths = sysconfig.get_paths(vars={'base': prefix, 'platbase': prefix, 'installed_base': prefix,
                                       'installed_platbase': prefix})
-    found = {os.path.realpath(paths[k]) for k in ('purelib', 'platlib') if os.path.isdir(paths[k])}
-    return sorted(p for p in found if p.startswith(os.path.realpath(prefix) + os.sep))
+    found = {os.path.realpath(p) for p in [paths['purelib'], paths['platlib']] + site.getsitepackages()
+             if os.path.isdir(p)}
+    roots = ('/usr/', os.path.realpath(prefix) + '/')
+    return sorted(p for p in found if p.startswith(roots))
 
 
 def _site_dirs() -> list[tuple[str, str]]:
@@ -181,8 +182,8 @@ class BwrapLauncher:
         prefix = os.path.realpath(sys.base_prefix)
         if not (prefix + '/').startswith('/usr/'):
             a.bind(prefix, prefix)
-            for covered in _covered_site_dirs(prefix):
-                a.tmpfs(covered, perms='0755', size=4096)
+        for covered in _covered_site_dirs(prefix):
+            a.tmpfs(covered, perms='0755', size=4096)
         # Each site-packages directory is bound whole out of sys.path's way, the grader's entries in it covered;
         # SITE links to the rest, so `import grader` finds nothing rather than an empty namespace package.
         a.dir(SITE)
@@ -211,8 +212,11 @@ class BwrapLauncher:
         return a + argv
 
     def prepare(self, workdir: Path) -> Path:
-        """A short per-kernel directory for the connection file and sockets; both folders owned by the kernel."""
-        runtime = Path(tempfile.mkdtemp(prefix='a2g-k-', dir='/tmp'))
+        """A per-kernel directory for the connection file and sockets; both folders owned by the kernel."""
+        # Inside the working folder it goes when that folder does, even after a kernel that died on its own;
+        # a socket's path must stay under 108 bytes, hence /tmp for a long one.
+        short = len(str(workdir)) <= 64
+        runtime = Path(tempfile.mkdtemp(prefix='.k' if short else 'a2g-k-', dir=workdir if short else '/tmp'))
         uid, gid = (self.uid, self.gid) if _as_root() else (os.getuid(), os.getgid())
         (runtime / 'passwd').write_text(f'student:x:{uid}:{gid}:student:{SANDBOX}:/bin/sh\n')
         (runtime / 'group').write_text(f'student:x:{gid}:\n')
