@@ -64,13 +64,20 @@ def batch_rubric(opts: BatchOptions) -> Rubric:
 
 
 # ---------------------------------------------------------------- in the worker processes
+_expected = None
+
+
 def grade_task(task: dict[str, Any]) -> dict[str, Any]:
+    from .expected import ReferenceExpected
     from .grading import grade_notebook
+    global _expected
+    if _expected is None:       # one per worker: the reference's answers are reused across notebooks
+        _expected = ReferenceExpected()
     rubric = Rubric(**task['rubric']) if isinstance(task['rubric'], dict) else task['rubric']
     lateness = lateness_from(task['lateness'])
     manual = [ManualScore(**m) for m in task['manual']]
     result = grade_notebook(Path(task['notebook']), rubric, mode='grade', seed=task['seed'], lateness=lateness,
-                            manual=manual, wall_budget=task['wall_budget'])
+                            manual=manual, wall_budget=task['wall_budget'], expected=_expected)
     return result.to_dict()
 
 
@@ -157,6 +164,9 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
         if manual_by_user:
             gb.set_manual([(key, m) for key, ms in manual_by_user.items() for m in ms])
         tasks, metas = [], {}
+        # One seed for the run's new grades: unpredictable to students, and the same hidden cases for every
+        # notebook let each worker compute the reference's answers once. Each result stores its seed.
+        run_seed = secrets.randbits(32)
         for sub in collection.submissions:
             lateness = lateness_for(sub.user_id, sub.late, rubric.due, times, extensions)
             manual = gb.manual_for(sub.student_key)
@@ -177,7 +187,7 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
             seed = gb.stored_seed(sub.student_key, sha)
             tasks.append((sub.student_key, {
                 'notebook': str(sub.notebook.path), 'rubric': rubric, 'lateness': meta['lateness'],
-                'manual': meta['manual'], 'seed': seed if seed is not None else secrets.randbits(32),
+                'manual': meta['manual'], 'seed': seed if seed is not None else run_seed,
                 'wall_budget': opts.wall_budget}))
             metas[sub.student_key] = meta
         progress('start', {'total': len(tasks), 'cached': summary.cached})
