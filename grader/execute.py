@@ -23,6 +23,7 @@ from .model import CodeChunk
 
 OutcomeStatus = Literal['ok', 'error', 'timeout', 'died', 'protocol']
 STARTUP_TIMEOUT = 60
+OUTPUT_CAP = 1_000_000      # characters of output kept per cell
 
 
 @dataclass
@@ -60,6 +61,25 @@ class _Cell:
     seconds: float = 0.0
 
 
+class _CappedClient(NotebookClient):
+    """Keeps at most OUTPUT_CAP characters of a cell's outputs: a million-line print or a 10 MB image from a
+    student's function is counted and dropped, never stored whole. Probe results are exempt (the wire caps them)."""
+
+    kept = 0
+    dropped = 0
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get('content') or {}
+        data = content.get('data') or {}
+        if kernel_driver.MIME not in data:
+            size = len(str(content.get('text', ''))) + sum(len(str(v)) for v in data.values())
+            self.kept += size
+            if self.kept > OUTPUT_CAP:
+                self.dropped += size
+                return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
 def _source(module) -> str:
     return Path(module.__file__).read_text()
 
@@ -73,6 +93,7 @@ class KernelSession:
     support_files: Iterable[Path] = ()
     notebook: Path | None = None
     define_timeout: float = 20.0
+    font_cache: bool = True     # copy matplotlib's prebuilt font list in (grader.fontcache)
     restarts: int = 0
     notes: list[DefinitionNote] = field(default_factory=list)
 
@@ -88,6 +109,11 @@ class KernelSession:
             shutil.copy(f, self.workdir / Path(f).name)
         if self.notebook is not None:
             shutil.copy(self.notebook, self.workdir / Path(self.notebook).name)
+        if self.font_cache:
+            from .fontcache import font_files
+            for inside, cached in font_files(self.launcher):
+                (self.workdir / inside).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(cached, self.workdir / inside)
 
     # ------------------------------------------------------------ lifecycle
     def spawn(self):
@@ -125,7 +151,7 @@ class KernelSession:
     async def _spawn(self):
         km = self.launcher.manager(self.workdir)
         self._nb = nbformat.v4.new_notebook()
-        self._client = NotebookClient(self._nb, km=km, timeout=STARTUP_TIMEOUT, allow_errors=True,
+        self._client = _CappedClient(self._nb, km=km, timeout=STARTUP_TIMEOUT, allow_errors=True,
                                       interrupt_on_timeout=False, kernel_name='python3',
                                       startup_timeout=STARTUP_TIMEOUT, record_timing=False)
         await self._client.async_start_new_kernel(**self.launcher.start_kwargs(self.workdir))
@@ -173,6 +199,7 @@ class KernelSession:
         cell = nbformat.v4.new_code_cell(source)
         self._nb.cells = [cell]
         self._client.timeout = max(1, int(round(timeout)))
+        self._client.kept = self._client.dropped = 0
         started = time.perf_counter()
         result = _Cell(outputs=cell.outputs)
         try:
@@ -233,7 +260,8 @@ class KernelSession:
 
 def _read_envelope(cell: _Cell, token: str) -> ProbeOutcome:
     import json
-    for out in cell.outputs:
+    # Student code runs before the driver publishes, so the driver's envelope is the last one with the token.
+    for out in reversed(cell.outputs):
         data = out.get('data') or {}
         if out.get('output_type') == 'display_data' and kernel_driver.MIME in data:
             try:

@@ -52,7 +52,8 @@ class _Candidate:
     calls: frozenset[str] = frozenset()    # roots of the callables its value calls
 
 
-def select_definitions(cells: Iterable[tuple[int, str]]) -> tuple[list[CodeChunk], list[CellProblem]]:
+def select_definitions(cells: Iterable[tuple[int, str]], roots: Iterable[str] | None = None
+                       ) -> tuple[list[CodeChunk], list[CellProblem]]:
     """Chunks to execute, in notebook order, and the cells that had to be skipped.
 
     ``cells`` holds (cell index, source) of the code cells. Problems quote the cell's position counted from 1
@@ -67,7 +68,7 @@ def select_definitions(cells: Iterable[tuple[int, str]]) -> tuple[list[CodeChunk
         elif parsed is not None:
             tree, text = parsed
             candidates.extend(c for stmt in tree.body if (c := _candidate(index, stmt, text)) is not None)
-    kept = _needed(candidates)
+    kept = _needed(candidates) if roots is None else _reachable(candidates, frozenset(roots))
     return [c.chunk for c in candidates if id(c) in kept], problems
 
 
@@ -301,5 +302,30 @@ def _needed(candidates: list[_Candidate]) -> set[int]:
                                       or c.bases & (defined | referenced)):
                 kept.add(id(c))
                 referenced |= c.needs
+                changed = True
+    return kept
+
+
+def _reachable(candidates: list[_Candidate], roots: frozenset[str]) -> set[int]:
+    """ids of the candidates the ``roots`` names need, transitively: definitions of those names, what their code
+    reads (imports, helpers, constants), and attribute assignments onto them.
+
+    A plotting helper nobody graded calls is not kept, nor is its `import matplotlib.pyplot`: importing it costs
+    each kernel most of a second, and only graded names are ever called.
+    """
+    defined = {n for c in candidates if c.kind == 'definition' for n in c.chunk.defines}
+    eligible = [c for c in candidates if c.kind != 'assignment' or not c.calls & defined]
+    wanted = set(roots)
+    kept: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for c in eligible:
+            if id(c) in kept:
+                continue
+            star = c.kind == 'import' and not c.chunk.defines      # `from x import *`: can't tell, keep it
+            if star or wanted.intersection(c.chunk.defines) or c.bases & wanted:
+                kept.add(id(c))
+                wanted |= c.needs
                 changed = True
     return kept

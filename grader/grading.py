@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import probes
+from .checks import GRADED_NAMES
 from .checks.runner import is_code_check, run_answer_check, run_code_check
 from .execute import KernelSession
 from .flags import scan as scan_flags
@@ -50,7 +51,7 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
         if code_items:
             session.spawn()     # the kernel boots while the notebook is read and the reference imported
         try:
-            loaded = load_notebook(path)
+            loaded = load_notebook(path, roots=graded_names(rubric))
         except NotebookError as exc:
             result.status, result.message = exc.status, exc.message
             results.clear()
@@ -79,6 +80,10 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
     if result.status == 'graded':
         result.message = _summary(results)
     return _finish(result, rubric, results, manual, lateness, mode, started)
+
+
+def graded_names(rubric: Rubric) -> set[str]:
+    return set(GRADED_NAMES) | {n for names in rubric.aliases.values() for n in names}
 
 
 def _run_code_items(session, loaded, code_items, results, expected, mode, seed, result, deadline):

@@ -7,7 +7,7 @@ host's files or network: results say ``isolated: false``. ``grader.sandbox.Bwrap
 """
 from __future__ import annotations
 
-import atexit
+import hashlib
 import os
 import shutil
 import site
@@ -24,7 +24,9 @@ from jupyter_client.manager import AsyncKernelManager
 HIDDEN_FROM_KERNEL = ('grader', 'reference', '__editable__', 'a2_grader')
 
 BOOTSTRAP = '''\
-import resource, sys
+import ctypes, resource, signal, sys
+# If the grader dies (a batch worker killed on overrun), its kernel dies with it instead of running on.
+ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))
 for name, soft, hard in {limits!r}:
     resource.setrlimit(getattr(resource, name), (soft, hard))
 sys.path[:0] = {sites!r}
@@ -84,21 +86,37 @@ def hidden_from_kernel(entry: str) -> bool:
 _site_farm: Path | None = None
 
 
+def _site_links() -> dict[str, str]:
+    links = {}
+    for source in site.getsitepackages():
+        if os.path.isdir(source):
+            for entry in sorted(os.listdir(source)):
+                if not (hidden_from_kernel(entry) or entry == '__pycache__'):
+                    links.setdefault(entry, os.path.join(source, entry))
+    return links
+
+
 def kernel_site() -> Path:
-    """A folder of links to site-packages' entries, less the grader's: the kernel's only third-party path."""
+    """A folder of links to site-packages' entries, less the grader's: the kernel's only third-party path.
+
+    Kept under the grader's cache folder at a path named after its content, so paths the kernel records (such
+    as matplotlib's font list) stay valid from one run to the next.
+    """
     global _site_farm
     if _site_farm is None:
-        farm = Path(tempfile.mkdtemp(prefix='a2g-site-'))
-        atexit.register(shutil.rmtree, farm, ignore_errors=True)
-        for source in site.getsitepackages():
-            if not os.path.isdir(source):
-                continue
-            for entry in os.listdir(source):
-                if hidden_from_kernel(entry) or entry == '__pycache__':
-                    continue
-                link = farm / entry
-                if not link.exists():
-                    link.symlink_to(os.path.join(source, entry))
+        from .fontcache import cache_root
+        links = _site_links()
+        digest = hashlib.sha256(repr(sorted(links.items())).encode()).hexdigest()[:12]
+        farm = cache_root() / f'site-{digest}'
+        if not farm.is_dir():
+            farm.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=farm.parent, prefix='.building-'))
+            for entry, target in links.items():
+                (staging / entry).symlink_to(target)
+            try:
+                staging.rename(farm)
+            except OSError:     # another process built it first
+                shutil.rmtree(staging, ignore_errors=True)
         _site_farm = farm
     return _site_farm
 

@@ -145,3 +145,33 @@ def test_empty_and_null_byte_cells():
     chunks, problems = select('', '   \n', 'x = "\x00"', 'def f(): pass')
     assert defined(chunks) == ['f']
     assert [p.cell_index for p in problems] == [2]
+
+
+# ---------------------------------------------------------------- roots: only what the graded names need
+def _selected(cells, roots):
+    from grader.extract import select_definitions
+    chunks, _ = select_definitions(list(enumerate(cells)), roots)
+    return [c.source.splitlines()[0] for c in chunks]
+
+
+def test_roots_keep_what_the_graded_names_need_and_drop_the_rest():
+    cells = ['import numpy as np\nimport matplotlib.pyplot as plt\nfrom helpers import *',
+             'EPS = 1e-8\nUNUSED = 3',
+             'def helper(s):\n    return np.maximum(s, EPS)',
+             'class NeuralNetwork:\n    def relu(self, s):\n        return helper(s)',
+             'def grad_relu(s):\n    return (s > 0) * 1.0',
+             'NeuralNetwork.grad_relu = staticmethod(grad_relu)',
+             'def plot_rmses(results):\n    plt.plot(results)']
+    kept = _selected(cells, {'NeuralNetwork'})
+    assert kept == ['import numpy as np', 'from helpers import *', 'EPS = 1e-8', 'def helper(s):',
+                    'class NeuralNetwork:', 'def grad_relu(s):', 'NeuralNetwork.grad_relu = staticmethod(grad_relu)']
+
+
+def test_a_graded_function_that_plots_keeps_its_import():
+    cells = ['import matplotlib.pyplot as plt', 'def run_experiment(X):\n    plt.plot(X)\n    return X']
+    assert _selected(cells, {'run_experiment'}) == ['import matplotlib.pyplot as plt', 'def run_experiment(X):']
+
+
+def test_without_roots_every_import_and_definition_is_kept():
+    cells = ['import matplotlib.pyplot as plt', 'def plot(x):\n    plt.plot(x)']
+    assert _selected(cells, None) == ['import matplotlib.pyplot as plt', 'def plot(x):']
