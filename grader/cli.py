@@ -89,6 +89,10 @@ def cmd_grade(args) -> int:
         if value and not Path(value).exists():
             print(f'grader grade: {value}: no such file or folder', file=sys.stderr)
             return 2
+    from .kernel import default_launcher
+    launcher = default_launcher()
+    print(('student code runs in: ' if launcher.isolated else 'WARNING: ') + launcher.description,
+          file=sys.stderr, flush=True)
     try:
         summary = grade_batch(_batch_options(args), ProgressBar())
     except InputError as exc:

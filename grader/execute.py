@@ -246,35 +246,57 @@ class KernelSession:
 
     def call(self, probe: str, inputs: dict[str, Any], timeout: float) -> ProbeOutcome:
         """Run ``probe(student_namespace, **inputs)`` in the kernel; the value comes back as data."""
-        payload = wire.dumps(inputs)
+        return self.call_many([(probe, inputs)], timeout)[0]
+
+    def call_many(self, calls: list[tuple[str, dict[str, Any]]], timeout: float) -> list[ProbeOutcome | None]:
+        """Several probes in one request (each request costs a round trip through the kernel's machinery).
+
+        If one hangs or kills the kernel, the ones before it keep their results, it gets 'timeout' or 'died',
+        and the ones after it get None: not run (the kernel has been replaced; run them again).
+        """
+        payloads = [(probe, wire.dumps(inputs)) for probe, inputs in calls]
         source = (f'(lambda m: m["a2g_driver"].call(m["a2g_wire"], m["a2g_probes"], get_ipython(), '
-                  f'{self.token!r}, {probe!r}, {payload!r}))(__import__("sys").modules)')
+                  f'{self.token!r}, {payloads!r}))(__import__("sys").modules)')
         cell = self._run(self._execute(source, timeout))
+        outcomes = _read_envelopes(cell, self.token, len(calls))
         if cell.timed_out or cell.died:
-            outcome = ProbeOutcome('timeout' if cell.timed_out else 'died', seconds=cell.seconds,
-                                   error='' if cell.timed_out else _died_reason(cell.outputs))
+            stuck = next((i for i, o in enumerate(outcomes) if o is None), None)
+            if stuck is not None:
+                spent = cell.seconds - sum(o.seconds for o in outcomes[:stuck])
+                outcomes[stuck] = ProbeOutcome('timeout' if cell.timed_out else 'died', seconds=spent,
+                                               error='' if cell.timed_out else _died_reason(cell.outputs))
             self._restart()
-            return outcome
-        return _read_envelope(cell, self.token)
+            return outcomes
+        missing = _protocol_failure(cell)
+        return [o if o is not None else missing for o in outcomes]
 
 
-def _read_envelope(cell: _Cell, token: str) -> ProbeOutcome:
+def _read_envelopes(cell: _Cell, token: str, n: int) -> list[ProbeOutcome | None]:
+    """Each call's result, from the last envelope carrying our token and its index (student code runs before
+    the driver publishes a call's envelope)."""
     import json
-    # Student code runs before the driver publishes, so the driver's envelope is the last one with the token.
-    for out in reversed(cell.outputs):
+    found: list[ProbeOutcome | None] = [None] * n
+    for out in cell.outputs:
         data = out.get('data') or {}
-        if out.get('output_type') == 'display_data' and kernel_driver.MIME in data:
-            try:
-                envelope = json.loads(data[kernel_driver.MIME])
-                if envelope.get('token') != token:
-                    continue
-                common = dict(stdout=str(envelope.get('stdout', '')), seconds=float(envelope.get('seconds', 0)))
-                if not envelope.get('ok'):
-                    return ProbeOutcome('error', error=str(envelope.get('error', '')),
-                                        where=str(envelope.get('where', '')), **common)
-                return ProbeOutcome('ok', value=wire.decode(envelope['value']), **common)
-            except (ValueError, KeyError, TypeError) as exc:
-                return ProbeOutcome('protocol', error=f'unreadable result: {exc}')
+        if out.get('output_type') != 'display_data' or kernel_driver.MIME not in data:
+            continue
+        try:
+            envelope = json.loads(data[kernel_driver.MIME])
+            index = envelope.get('index')
+            if envelope.get('token') != token or not isinstance(index, int) or not 0 <= index < n:
+                continue
+            common = dict(stdout=str(envelope.get('stdout', '')), seconds=float(envelope.get('seconds', 0)))
+            if envelope.get('ok'):
+                found[index] = ProbeOutcome('ok', value=wire.decode(envelope['value']), **common)
+            else:
+                found[index] = ProbeOutcome('error', error=str(envelope.get('error', '')),
+                                            where=str(envelope.get('where', '')), **common)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return [ProbeOutcome('protocol', error=f'unreadable result: {exc}')] * n
+    return found
+
+
+def _protocol_failure(cell: _Cell) -> ProbeOutcome:
     errors = [f'{o.get("ename")}: {o.get("evalue")}' for o in cell.outputs if o.get('output_type') == 'error']
     return ProbeOutcome('protocol', error=errors[0] if errors else 'no result came back from the kernel',
                         seconds=cell.seconds)

@@ -58,13 +58,21 @@ def run_code_check(item: Item, session, expected, mode: str, seed: int | None,
     if not cases:
         # A hidden-only check outside grading (a kit, or a rubric making it public): no verdict, not a silent 0.
         return CheckResult(item.id, 'skipped', 0.0, NO_CASES)
-    for case in cases:
+    outcomes: list = [None] * len(cases)
+    pending = list(range(len(cases)))
+    while pending:      # all of a check's cases in one request; after a hang, the rest in another
         remaining = deadline - time.monotonic()
         if remaining <= 0.5:
+            break
+        batch = session.call_many([(cases[i].probe, cases[i].inputs) for i in pending], remaining)
+        for i, outcome in zip(pending, batch):
+            outcomes[i] = outcome
+        pending = [i for i in pending if outcomes[i] is None]
+    for case, outcome in zip(cases, outcomes):
+        if outcome is None:
             verdicts.append(Verdict(0.0, f'not run: the {budget:.0f} s time budget of this check was used up',
                                     hidden=case.hidden, weight=case.weight, diagnosis='budget'))
             continue
-        outcome = session.call(case.probe, case.inputs, remaining)
         value = expected.value(item.check, case) if outcome.ok else None
         verdicts.append(case.judge(CaseRun(case, outcome, value, item.params)))
     return check.combine(item, verdicts)
