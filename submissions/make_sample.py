@@ -441,20 +441,24 @@ def build_students() -> list[Student]:
                         'network ends at RMSE 28.2254 instead of 5.7357). No extra credit (`swish` silently '
                         'falls back to tanh). One-line best-result answer, two observations. A `%run -i '
                         'A2grader.py` cell with a saved "70 / 70": never trust it.',
-                **verdict(relu_unit=('fail', 'grad_relu(0) is 1'), relu_network=('fail', 'seed-42 RMSE 28.2254'),
-                          results_reported=('fail', 'no RMSE Test or parameters in the answer'),
+                **verdict(relu_network=('fail', 'seed-42 RMSE 28.2254: grad_relu(0) is 1, so every unit looks '
+                                                'active (relu_unit passes: its values away from 0 are right)'),
                           discussion_present=('fail', '5 words'), observations_3=('fail', '2 observations'),
                           swish_ec=('fail', 'no swish: activation_function="swish" trains a tanh network'))),
         Student('Kowalski, Jan', 240105, '830100105', 'jkowalsk',
                 [Upload(5531502, 'Kowalski-Ito-A2.ipynb', nb_kowalski)], '2026-10-02T22:30:00-0600',
                 summary='Partners Jan Kowalski and Hana Ito (`Kowalski-Ito-A2.ipynb`, submitted by Kowalski). '
                         'Adam without bias correction (parabola ends at 5.0189402 instead of 5.03900403).',
-                **verdict(adam=('fail', 'no bias correction')),
+                **verdict(adam=('fail', 'no bias correction'),
+                          train_network=('fail', 'the rubric trains with the student\'s own Adam; its message names '
+                                                 'the missing bias correction'),
+                          run_experiments=('fail', 'RMSE part only: the grid trains with the student\'s Adam; the '
+                                                   'message points at adam')),
                 notes='Hana Ito (roster, no submission of her own) receives the same grade. Knock-on: a check that '
                       'trains the network with the student\'s own Adam sees 5.0894 instead of 4.5420 on the seed-42 '
-                      'network; a correct grader does not take the Adam mistake off `use`, `relu_network`, '
-                      '`train_network` or `run_experiments` a second time (check them with the reference optimizer '
-                      'or SGD) and points its feedback at `adam`.'),
+                      'network. `train_network` does so by design (the issue: "trained with the student\'s Adam"), '
+                      'and names the bias correction; `use` and `relu_network` do not train and pass. '
+                      '`run_experiments` may lose its RMSE part (20 %), with a message pointing at `adam`.'),
         Student('Ito, Hana', 240106, '830100106', 'hito', [], None,
                 summary='Partner of Jan Kowalski: no submission of her own; named in `Kowalski-Ito-A2.ipynb`.',
                 kind='partner', partner_of=240105),
@@ -482,7 +486,9 @@ def build_students() -> list[Student]:
                 [Upload(5531744, 'Smith-A2-1.ipynb', nb_smith)], '2026-10-03T01:05:00Z',
                 summary='`use` returns the standardized output (both pasted classes). The file name ends in `-1`: '
                         'Canvas renamed a duplicate file name; it is not a second attempt.',
-                **verdict(use=('fail', 'returns the standardized output')),
+                **verdict(use=('fail', 'returns the standardized output'),
+                          run_experiments=('fail', 'RMSE part only: the table\'s RMSEs come from the student\'s '
+                                                   '`use`; the message points at use')),
                 notes='Knock-on: the tables `run_experiment` builds from `use` hold RMSEs near 23 mpg. A grader that '
                       'runs the student\'s `run_experiment` with the reference `NeuralNetwork` passes '
                       '`run_experiments`; one that uses the student\'s class fails it and must say the cause is '
@@ -491,8 +497,9 @@ def build_students() -> list[Student]:
                 [Upload(5530655, 'OBrien-A2.ipynb', nb_obrien)], '2026-10-02T18:00:00Z',
                 summary='`run_experiment` calls `partition(X, T, 5)`, ignoring `n_folds`. The best row is picked by '
                         '`RMSE Train` (2000 epochs, [100, 10], tanh: train 0.47, test 3.88) and called very good.',
-                **verdict(run_experiments=('fail', 'n_folds ignored (always 5)'),
-                          results_reported=('fail', 'row chosen by RMSE Train, not RMSE Val'))),
+                **verdict(run_experiments=('fail', 'n_folds ignored (always 5)')),
+                notes='`results_reported` passes provisionally: a best row is reported, and which column chose it '
+                      'is for the TA reading the answer (the row comes from RMSE Train, not RMSE Val).'),
         Student('Müller, Jonas', 240111, '830100111', 'jmuller',
                 [Upload(5531390, 'Müller-A2.ipynb', nb_muller)], '2026-10-02T16:20:11-06:00',
                 summary='The relu plot cell holds a leftover `. . .` line: a SyntaxError in that cell only (its '

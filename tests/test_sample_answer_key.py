@@ -1,0 +1,54 @@
+"""The main job on the bundled sample: every student's verdicts match the sample's answer key."""
+import csv
+import json
+
+import pytest
+
+from grader.batch import BatchOptions, grade_batch
+from nbtools import REPO
+
+SAMPLE = REPO / 'submissions' / 'sample'
+
+
+@pytest.fixture(scope='module')
+def graded(tmp_path_factory):
+    out = tmp_path_factory.mktemp('sample') / 'out'
+    grade_batch(BatchOptions(submissions=SAMPLE / 'canvas-submissions.zip', out=out, roster=SAMPLE / 'roster.csv',
+                             times=SAMPLE / 'submission-times.csv', workers=2))
+    results = {int(s['user_id']): s for s in json.loads((out / 'results.json').read_text())['submissions']}
+    grades = {r[1]: r[5] for r in csv.reader((out / 'grades.csv').read_text().splitlines()[2:])}
+    return results, grades
+
+
+KEY = json.loads((SAMPLE / 'answer-key.json').read_text(encoding='utf-8'))
+GRADED = [s for s in KEY['students'] if s['kind'] == 'graded']
+
+
+@pytest.mark.parametrize('student', GRADED, ids=[s['notebook'] for s in GRADED])
+def test_every_verdict_matches_the_answer_key(graded, student):
+    results, _ = graded
+    r = results[student['user_id']]
+    assert r['status'] == 'graded', r['message']
+    assert r['notebook'].endswith(student['notebook'])
+    wrong = {}
+    for item, expected in student['expect'].items():
+        got = r['checks'][item]['status']
+        if (expected == 'pass') != (got == 'pass'):
+            wrong[item] = (expected, got, r['checks'][item]['message'][:200])
+    assert wrong == {}
+
+
+@pytest.mark.parametrize('student', GRADED, ids=[s['notebook'] for s in GRADED])
+def test_late_days_match_the_answer_key(graded, student):
+    results, _ = graded
+    penalty = results[student['user_id']]['totals']['late_penalty']
+    assert penalty == min(10 * student['late_days'], results[student['user_id']]['totals']['raw'])
+
+
+def test_partners_share_the_grade_and_the_missing_are_blank(graded):
+    _, grades = graded
+    for s in KEY['students']:
+        if s['kind'] == 'partner':
+            assert grades[str(s['user_id'])] == grades[str(s['partner_of'])] != ''
+        elif s['kind'] not in ('graded', 'partner'):
+            assert grades.get(str(s['user_id']), '') == ''
