@@ -224,9 +224,9 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
 
 def export_all(out: Path, records, rubric: Rubric, roster_path: Path | None) -> tuple[dict[str, Path], list[str]]:
     from .class_report import write_class_report
-    from .exports import read_roster as export_roster
     from .exports import write_feedback, write_grades_csv, write_results_csv, write_results_json
-    roster = export_roster(roster_path) if roster_path else None
+    from .roster import read_roster
+    roster = read_roster(roster_path) if roster_path else None
     warnings = write_grades_csv(out / 'grades.csv', records, rubric.title, rubric.canvas_assignment_id,
                                 rubric.points_possible(), roster)
     write_results_csv(out / 'results.csv', records, rubric)

@@ -32,7 +32,7 @@ from .feedback import feedback_html, feedback_markdown
 from .gradebook import lateness_from, result_from_dict
 from .late import late_penalty
 from .model import Rubric, SubmissionResult
-from .roster import Roster, RosterStudent, name_key, read_roster  # noqa: F401  (read_roster: for the driver)
+from .roster import Roster, RosterStudent, name_key
 
 NO_GRADE = frozenset({'error', 'timeout'})
 TOTAL_COLUMNS = ('code', 'discussion', 'extra_credit', 'raw', 'late_penalty', 'final')

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import probes
 from ..checks.base import Case, CaseRun, Verdict, failed_to_run, within
+from .wrong_adam import flawed_optimizers
 
 # variant -> (message, whether it departs only in a detail the rubric may give partial credit for)
 VARIANTS = {
@@ -24,49 +25,12 @@ VARIANTS = {
 }
 
 
-def _variant_class(base, variant):
-    class Variant(base):
-        def __init__(self, all_weights):
-            super().__init__(all_weights)
-            if variant == 'betat_start_at_beta':
-                self.beta1t, self.beta2t = self.beta1, self.beta2
-
-        def adam(self, error_f, gradient_f, fargs=[], n_epochs=100, learning_rate=0.001, error_convert_f=None):
-            if variant == 'state_reset':
-                self.mt = np.zeros_like(self.all_weights)
-                self.vt = np.zeros_like(self.all_weights)
-                self.beta1t = self.beta2t = 1
-            trace = []
-            for _ in range(n_epochs):
-                error = error_f(*fargs)
-                grad = gradient_f(*fargs)
-                if variant == 'lr_scaled_gradient':
-                    grad = learning_rate * grad
-                self.mt = self.beta1 * self.mt + (1 - self.beta1) * grad
-                self.vt = self.beta2 * self.vt + (1 - self.beta2) * grad * grad
-                self.beta1t *= self.beta1
-                self.beta2t *= self.beta2
-                m_hat, v_hat = self.mt / (1 - self.beta1t), self.vt / (1 - self.beta2t)
-                if variant == 'no_bias_correction':
-                    m_hat, v_hat = self.mt, self.vt
-                if variant == 'no_sqrt':
-                    step = learning_rate * m_hat / (v_hat + 1e-8)
-                elif variant == 'epsilon_inside_root':
-                    step = learning_rate * m_hat / np.sqrt(v_hat + 1e-8)
-                else:
-                    step = learning_rate * m_hat / (np.sqrt(v_hat) + 1e-8)
-                self.all_weights -= step
-                trace.append(error_convert_f(error) if error_convert_f else error)
-            return trace
-    return Variant
-
-
 def _expect(ns, inputs):
     outcomes = {'correct': probes.optimizer_run(ns, **inputs)}
     for variant in VARIANTS:
         with np.errstate(all='ignore'):
-            outcomes[variant] = probes.optimizer_run(dict(ns, Optimizers=_variant_class(ns['Optimizers'], variant)),
-                                                     **inputs)
+            flawed = flawed_optimizers(ns['Optimizers'], {variant})
+            outcomes[variant] = probes.optimizer_run(dict(ns, Optimizers=flawed), **inputs)
     return outcomes
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import probes
 from ..checks.base import Case, CaseRun, Verdict, within
+from .wrong_adam import flawed_optimizers
 
 # Any combination of these is accepted too (a student may both scale the gradient and put epsilon inside).
 HARMLESS = ('epsilon_inside_root', 'lr_scaled_gradient', 'full_gradient')
@@ -47,48 +48,13 @@ VARIANTS = ACCEPTED + tuple(WRONG)
 ADAM_FLAWS = ('no_bias_correction', 'betat_start_at_beta', 'no_sqrt', 'epsilon_inside_root', 'lr_scaled_gradient')
 
 
-def _adam_variant(base, flaws: set[str]):
-    """Adam with the given departures. 'lr_scaled_gradient' keeps alpha in the step too (the student's code
-    multiplies the gradient by the learning rate before the moments): that is epsilon divided by alpha, harmless."""
-    class Variant(base):
-        def __init__(self, all_weights):
-            super().__init__(all_weights)
-            if 'betat_start_at_beta' in flaws:
-                self.beta1t, self.beta2t = self.beta1, self.beta2
-
-        def adam(self, error_f, gradient_f, fargs=[], n_epochs=100, learning_rate=0.001, error_convert_f=None):
-            trace = []
-            for _ in range(n_epochs):
-                error = error_f(*fargs)
-                grad = gradient_f(*fargs)
-                if 'lr_scaled_gradient' in flaws:
-                    grad = learning_rate * grad
-                self.mt = self.beta1 * self.mt + (1 - self.beta1) * grad
-                self.vt = self.beta2 * self.vt + (1 - self.beta2) * grad * grad
-                self.beta1t *= self.beta1
-                self.beta2t *= self.beta2
-                m_hat, v_hat = self.mt / (1 - self.beta1t), self.vt / (1 - self.beta2t)
-                if 'no_bias_correction' in flaws:
-                    m_hat, v_hat = self.mt, self.vt
-                if 'no_sqrt' in flaws:
-                    denominator = v_hat + 1e-8
-                elif 'epsilon_inside_root' in flaws:
-                    denominator = np.sqrt(v_hat + 1e-8)
-                else:
-                    denominator = np.sqrt(v_hat) + 1e-8
-                self.all_weights -= learning_rate * m_hat / denominator
-                trace.append(error_convert_f(error) if error_convert_f else error)
-            return trace
-    return Variant
-
-
 def variant_network(ns, variant: str | None):
     """The reference network with known changes, '+'-separated (None: none, a check of this mirror)."""
     flaws = set(variant.split('+')) if variant else set()
     base = ns['NeuralNetwork']
     optimizers = ns['Optimizers']
     if flaws & set(ADAM_FLAWS):
-        optimizers = _adam_variant(optimizers, flaws)
+        optimizers = flawed_optimizers(optimizers, flaws & set(ADAM_FLAWS))
 
     class Variant(base):
         def train(self, X, T, n_epochs, learning_rate, method='sgd', verbose=False):

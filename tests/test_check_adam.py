@@ -1,0 +1,79 @@
+"""adam: realistic wrong Adams (a2-facts §2) are rejected and named; unusual correct ones are accepted."""
+import pytest
+
+from nbtools import grade_items, student_notebook
+
+MOMENTS = ('            self.mt = self.beta1 * self.mt + (1 - self.beta1) * grad\n'
+           '            self.vt = self.beta2 * self.vt + (1 - self.beta2) * grad * grad\n')
+POWERS = '            self.beta1t *= self.beta1\n            self.beta2t *= self.beta2\n'
+HATS = '            m_hat = self.mt / (1 - self.beta1t)\n            v_hat = self.vt / (1 - self.beta2t)\n'
+STEP = '            self.all_weights -= alpha * m_hat / (np.sqrt(v_hat) + epsilon)\n'
+INIT = '        self.beta1t = 1\n        self.beta2t = 1\n'
+
+WRONG = {
+    'no_bias_correction': ([(HATS, '            m_hat = self.mt\n            v_hat = self.vt\n')],
+                           'bias correction'),
+    'betas_start_at_betas': ([(INIT, '        self.beta1t = self.beta1\n        self.beta2t = self.beta2\n')],
+                             'start at 1'),
+    'powers_after_the_hats': ([(POWERS + HATS, HATS + POWERS)], 'nan'),
+    'no_square_root': ([(STEP, '            self.all_weights -= alpha * m_hat / (v_hat + epsilon)\n')],
+                       'square root'),
+    'weights_reassigned': ([(STEP, '            self.all_weights = self.all_weights - alpha * m_hat / '
+                                   '(np.sqrt(v_hat) + epsilon)\n')], 'in place'),
+    'state_reset_each_call': ([('        error_trace = []\n        epochs_per_print = max(1, n_epochs // 10)\n'
+                                '        for epoch in range(n_epochs):\n            error = error_f(*fargs)\n'
+                                '            grad = gradient_f(*fargs)\n            ### BEGIN SOLUTION\n',
+                                '        error_trace = []\n        epochs_per_print = max(1, n_epochs // 10)\n'
+                                '        self.mt = np.zeros_like(self.all_weights)\n'
+                                '        self.vt = np.zeros_like(self.all_weights)\n'
+                                '        self.beta1t = 1\n        self.beta2t = 1\n'
+                                '        for epoch in range(n_epochs):\n            error = error_f(*fargs)\n'
+                                '            grad = gradient_f(*fargs)\n            ### BEGIN SOLUTION\n')],
+                              'second call continues'),
+}
+PARTIAL = {
+    'epsilon_inside_root': ([(STEP, '            self.all_weights -= alpha * m_hat / np.sqrt(v_hat + epsilon)\n')],
+                            'outside the square root'),
+    'gradient_scaled_first': ([(MOMENTS, '            grad = alpha * grad\n' + MOMENTS)], 'learning rate'),
+}
+CORRECT = {
+    'step_counter_powers': [(POWERS + HATS, '            self.t = getattr(self, "t", 0) + 1\n'
+                                            '            m_hat = self.mt / (1 - self.beta1 ** self.t)\n'
+                                            '            v_hat = self.vt / (1 - self.beta2 ** self.t)\n')],
+    'update_through_a_view': [(STEP, '            w = self.all_weights\n'
+                                     '            w[:] = w - alpha * m_hat / (np.sqrt(v_hat) + epsilon)\n')],
+}
+
+
+def grade_adam(tmp_path, replace):
+    path = student_notebook(tmp_path, replace=replace)
+    return grade_items(path, 'adam')[0]['adam']
+
+
+@pytest.mark.parametrize('name', WRONG)
+def test_wrong_adams_get_nothing_and_are_named(tmp_path, name):
+    replace, words = WRONG[name]
+    score = grade_adam(tmp_path, replace)
+    assert score.status == 'fail' and score.points == 0, score.message
+    assert words in score.message
+
+
+@pytest.mark.parametrize('name', PARTIAL)
+def test_departures_that_only_tiny_gradients_show_get_partial_credit(tmp_path, name):
+    replace, words = PARTIAL[name]
+    score = grade_adam(tmp_path, replace)
+    assert score.status == 'partial' and score.points == 7.5, score.message
+    assert words in score.message
+
+
+@pytest.mark.parametrize('name', CORRECT)
+def test_unusual_correct_adams_pass(tmp_path, name):
+    score = grade_adam(tmp_path, CORRECT[name])
+    assert score.status == 'pass' and score.points == 15, score.message
+
+
+def test_self_check_shows_the_public_parabola_only(tmp_path):
+    path = student_notebook(tmp_path, replace=PARTIAL['epsilon_inside_root'][0])
+    scores, result = grade_items(path, 'adam', mode='self-check')
+    assert scores['adam'].status == 'pass'      # the parabola cannot tell; the hidden tiny-gradient case can
+    assert result.seed is None
