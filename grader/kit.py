@@ -16,7 +16,8 @@ from .expected import ReferenceExpected, precompute
 from .resources import KIT_DATA, KIT_EXPECTED
 from .rubric_show import dump_rubric, public_only
 
-EXCLUDED = {'hidden', '__pycache__', KIT_DATA, 'kit.py'}   # kit.py: students don't build kits
+# kit.py: students don't build kits; assignment: an installed grader's copy of the notebooks, solution included.
+EXCLUDED = {'hidden', '__pycache__', KIT_DATA, 'kit.py', 'assignment'}
 # Lines of the reference solution that would betray it if found in the kit.
 TELLTALES = ('m_hat = self.mt / (1 - self.beta1t)', 'def _make_weights_and_views', 'return activations.grad_swish')
 
@@ -59,8 +60,10 @@ def check_kit(out: Path) -> list[str]:
     problems = []
     for path in Path(out).rglob('*'):
         rel = path.relative_to(out)
-        if path.is_dir() and path.name in ('reference', 'hidden'):
+        if path.is_dir() and path.name in ('reference', 'hidden', 'assignment'):
             problems.append(f'{rel} is in the kit')
+        if path.suffix == '.ipynb':
+            problems.append(f'{rel}: no notebook belongs in a kit (the solution must never ship)')
         if path.is_file() and path.suffix in ('.py', '.json', '.yaml', '.md'):
             text = path.read_text(errors='replace')
             problems += [f'{rel} contains reference code ({t!r})' for t in TELLTALES if t in text]

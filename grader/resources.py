@@ -8,12 +8,21 @@ KIT_DATA = 'kit_data'
 KIT_EXPECTED = 'public_expected.json'
 
 
+def _data(package: str, folder: str) -> Path:
+    """An installed grader has ``grader.rubrics`` and ``grader.assignment``; a source checkout (tests run with
+    ``python -m pytest`` import it from there) has the top-level folders they are built from."""
+    try:
+        return Path(str(resources.files(f'grader.{package}')))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / folder
+
+
 def rubric_file(name: str = DEFAULT_RUBRIC) -> Path:
-    return Path(str(resources.files('grader.rubrics') / name))
+    return _data('rubrics', 'rubrics') / name
 
 
 def assignment_file(name: str) -> Path:
-    return Path(str(resources.files('grader.assignment') / name))
+    return _data('assignment', 'submissions') / name
 
 
 def kit_dir() -> Path:

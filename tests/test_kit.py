@@ -55,3 +55,12 @@ def test_a_kit_is_never_built_over_existing_files(tmp_path):
     with pytest.raises(FileExistsError):
         build_kit(tmp_path, load_rubric(default_rubric_path()))
     assert (tmp_path / 'x').read_text() == 'keep me'
+
+
+def test_a_notebook_in_a_kit_is_a_leak(kit):
+    planted = kit / 'grader' / 'A2-solution.ipynb'
+    planted.write_text('{}')
+    try:
+        assert any('no notebook belongs in a kit' in p for p in check_kit(kit))
+    finally:
+        planted.unlink()
