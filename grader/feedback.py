@@ -7,6 +7,7 @@ material, which may hold hidden inputs) never reaches this module.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from .model import ItemScore, Rubric, SubmissionResult
@@ -84,7 +85,7 @@ def _full_marks(result: SubmissionResult, rubric: Rubric) -> bool:
 def _summary(result: SubmissionResult, rubric: Rubric) -> list[_Block]:
     self_check = result.mode == 'self-check'
     blocks = [_Block('title', f'{rubric.title}: {"self-check" if self_check else "feedback"}'),
-              _Block('para', f'Notebook: {result.notebook}')]
+              _Block('para', f'Notebook: {Path(result.notebook).name}')]     # the grader's paths are not theirs
     status = f'Status: {STATUS_LABELS.get(result.status, result.status)}'
     if self_check:
         status += ' (self-check: public checks only; hidden checks run when your TA grades)'
