@@ -37,6 +37,8 @@ it off.
 """
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import os
 import shutil
 import site
@@ -57,6 +59,8 @@ SANDBOX = '/sandbox'            # the working folder inside; short, and the same
 SITE = '/kernel/site'            # the kernel's sys.path entry: links into LIBS
 LIBS = '/kernel/lib'
 NOBODY = 65534
+KERNEL_UIDS, KERNEL_UID_SPAN = 2_000_000, 1_000_000     # above any real account's uid
+_kernel_counter = itertools.count()
 TMPFS_BYTES = 256 * 1024 ** 2
 SYSTEM_LINKS = ('bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32')
 ETC_FILES = ('/etc/ld.so.cache', '/etc/localtime')
@@ -149,6 +153,9 @@ class BwrapLauncher:
     limits: Limits = field(default_factory=lambda: Limits(processes=256))
     uid: int = NOBODY                   # used when the grader runs as root
     gid: int = NOBODY
+    # A uid of its own per kernel (as root): RLIMIT_NPROC counts every task of a uid, so a fork bomb in one
+    # student's kernel must not starve another's of threads.
+    uid_per_kernel: bool = True
     python: str = field(default_factory=lambda: os.path.realpath(sys.executable))
     isolated: bool = True
     description: str = ('isolated: bubblewrap sandbox (no network, read-only system, private /tmp, '
@@ -227,6 +234,9 @@ class BwrapLauncher:
         return runtime
 
     def manager(self, workdir: Path):
+        if self.uid_per_kernel and _as_root():
+            uid = KERNEL_UIDS + (os.getpid() * 1000 + next(_kernel_counter)) % KERNEL_UID_SPAN
+            return dataclasses.replace(self, uid=uid, gid=uid, uid_per_kernel=False).manager(workdir)
         runtime = self.prepare(Path(workdir))
         km = _SandboxKernelManager(kernel_name='python3', transport='ipc', ip=str(runtime / 'k'),
                                    connection_file=str(runtime / 'kernel.json'))

@@ -156,7 +156,7 @@ def test_the_sandboxed_kernel_sees_nothing_of_the_host_and_leaves_nothing_behind
     assert len(found['uncovered']) == len(_covers(bwrap)), found['uncovered']
     assert all(line.endswith(("[])", "'')")) for line in found['uncovered']), found['uncovered']
     if os.geteuid() == 0:
-        assert found['uid'] == sandbox.NOBODY
+        assert found['uid'] >= sandbox.KERNEL_UIDS      # a uid of its own, far from any real account
         assert sorted(found['status']) == ['CapBnd:\t0000000000000000', 'CapEff:\t0000000000000000',
                                           'NoNewPrivs:\t1'], found['status']
         assert found['nproc'] == bwrap.limits.processes
@@ -222,3 +222,43 @@ def test_default_launcher_follows_A2G_SANDBOX_and_says_when_not_isolated(monkeyp
 def test_the_probe_names_what_is_missing(monkeypatch, tmp_path):
     monkeypatch.setenv('PATH', str(tmp_path))
     assert 'bwrap is not installed' in sandbox._probe()
+
+
+FORK_BOMB = """
+def fill_the_process_table(ns, marker):
+    import os, time
+    children = 0
+    while True:
+        try:
+            pid = os.fork()
+        except OSError:
+            return children
+        if pid == 0:
+            time.sleep(60)
+            os._exit(0)
+        children += 1
+
+
+def threads_still_start(ns):
+    import threading
+    t = threading.Thread(target=lambda: None)
+    t.start()
+    t.join()
+    import os
+    return os.getuid()
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or sandbox.sandbox_unavailable() is not None,
+                    reason='per-kernel uids apply when the grader runs as root with bubblewrap')
+def test_a_fork_bomb_in_one_kernel_does_not_starve_another():
+    launcher = sandbox.BwrapLauncher()
+    with KernelSession(launcher, [FORK_BOMB]) as bomb:
+        children = bomb.call('fill_the_process_table', {'marker': 'x'}, 60)
+        assert children.ok and children.value > 100, children
+        with KernelSession(launcher, [FORK_BOMB]) as other:     # starts and runs threads while the bomb holds
+            outcome = other.call('threads_still_start', {}, 30)
+            assert outcome.ok, outcome
+        uid_other = outcome.value
+    with KernelSession(launcher, [FORK_BOMB]) as third:
+        assert third.call('threads_still_start', {}, 30).value not in (uid_other,)
