@@ -92,7 +92,7 @@ class KernelSession:
     probe_sources: list[str]                    # source texts of the probe modules, run in order
     support_files: Iterable[Path] = ()
     notebook: Path | None = None
-    define_timeout: float = 20.0
+    define_timeout: float = 30.0     # for all the definitions together
     font_cache: bool = True     # copy matplotlib's prebuilt font list in (grader.fontcache)
     restarts: int = 0
     notes: list[DefinitionNote] = field(default_factory=list)
@@ -223,26 +223,35 @@ class KernelSession:
         return self.notes
 
     def _replay(self):
-        for i, chunk in enumerate(self._chunks):
-            if i in self._poison:
-                continue
-            cell = self._run(self._execute(chunk.source, self.define_timeout))
-            if cell.timed_out or cell.died:
-                self._poison.add(i)
-                what = (f'did not finish within {self.define_timeout:.0f} s' if cell.timed_out
-                        else 'stopped the kernel')
-                self.notes.append(DefinitionNote(chunk.cell_index, f'code in cell {chunk.cell_index} {what}; '
-                                                 'it was skipped and grading went on without it'))
-                self._run(self._kill())
-                self._run(self._start())
-                return self._replay()
-            if i not in self._reported:
+        """All definitions in one request; a chunk that hangs or kills the kernel is dropped and the rest
+        replayed in a fresh kernel."""
+        todo = [i for i in range(len(self._chunks)) if i not in self._poison]
+        if not todo:
+            return
+        payload = [(f'<cell {self._chunks[i].cell_index + 1}>', self._chunks[i].source) for i in todo]
+        source = (f'(lambda m: m["a2g_driver"].define(get_ipython(), {self.token!r}, {payload!r}))'
+                  '(__import__("sys").modules)')
+        cell = self._run(self._execute(source, self.define_timeout))
+        done = _define_envelopes(cell, self.token, len(todo))
+        for position, i in enumerate(todo):
+            envelope = done[position]
+            if envelope is None:
+                break
+            if not envelope.get('ok') and i not in self._reported:
                 self._reported.add(i)
-                for out in cell.outputs:
-                    if out.get('output_type') == 'error':
-                        self.notes.append(DefinitionNote(
-                            chunk.cell_index, f'cell {chunk.cell_index} raised {out.get("ename")}: '
-                                              f'{str(out.get("evalue"))[:300]}'))
+                index = self._chunks[i].cell_index
+                self.notes.append(DefinitionNote(index, f'cell {index + 1} raised {envelope.get("error", "")}'[:400]))
+        if cell.timed_out or cell.died or None in done:
+            stuck = todo[done.index(None)] if None in done else todo[-1]
+            self._poison.add(stuck)
+            index = self._chunks[stuck].cell_index
+            what = (f'did not finish within {self.define_timeout:.0f} s' if cell.timed_out
+                    else 'stopped the kernel')
+            self.notes.append(DefinitionNote(index, f'code in cell {index + 1} {what}; it was skipped and '
+                                                    'grading went on without it'))
+            self._run(self._kill())
+            self._run(self._start())
+            self._replay()
 
     def call(self, probe: str, inputs: dict[str, Any], timeout: float) -> ProbeOutcome:
         """Run ``probe(student_namespace, **inputs)`` in the kernel; the value comes back as data."""
@@ -293,6 +302,22 @@ def _read_envelopes(cell: _Cell, token: str, n: int) -> list[ProbeOutcome | None
                                             where=str(envelope.get('where', '')), **common)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             return [ProbeOutcome('protocol', error=f'unreadable result: {exc}')] * n
+    return found
+
+
+def _define_envelopes(cell: _Cell, token: str, n: int) -> list[dict | None]:
+    import json
+    found: list[dict | None] = [None] * n
+    for out in cell.outputs:
+        data = out.get('data') or {}
+        if out.get('output_type') == 'display_data' and kernel_driver.MIME in data:
+            try:
+                envelope = json.loads(data[kernel_driver.MIME])
+            except ValueError:
+                continue
+            index = envelope.get('index') if isinstance(envelope, dict) else None
+            if envelope.get('token') == token and isinstance(index, int) and 0 <= index < n:
+                found[index] = envelope
     return found
 
 
