@@ -67,10 +67,14 @@ class _CappedClient(NotebookClient):
 
     kept = 0
     dropped = 0
+    oversized = False           # a probe's result was over wire.MAX_PAYLOAD_CHARS: dropped too
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get('content') or {}
         data = content.get('data') or {}
+        if kernel_driver.MIME in data and len(str(data[kernel_driver.MIME])) > wire.MAX_PAYLOAD_CHARS:
+            self.oversized = True
+            return None
         if kernel_driver.MIME not in data:
             size = len(str(content.get('text', ''))) + sum(len(str(v)) for v in data.values())
             self.kept += size
@@ -200,6 +204,7 @@ class KernelSession:
         self._nb.cells = [cell]
         self._client.timeout = max(1, int(round(timeout)))
         self._client.kept = self._client.dropped = 0
+        self._client.oversized = False
         started = time.perf_counter()
         result = _Cell(outputs=cell.outputs)
         try:
@@ -277,6 +282,9 @@ class KernelSession:
             self._restart()
             return outcomes
         missing = _protocol_failure(cell)
+        if self._client.oversized:
+            missing = ProbeOutcome('error', error=f'the value returned is too large to grade (over '
+                                                  f'{wire.MAX_PAYLOAD_CHARS // 1_000_000} MB as text)')
         return [o if o is not None else missing for o in outcomes]
 
 

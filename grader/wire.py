@@ -10,7 +10,7 @@ import json
 
 import numpy as np
 
-MAX_PAYLOAD_CHARS = 50_000_000
+MAX_PAYLOAD_CHARS = 10_000_000     # a probe's value as JSON text; honest ones are a few kilobytes
 
 
 class WireError(ValueError):

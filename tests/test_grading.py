@@ -108,3 +108,12 @@ def test_unreadable_notebooks_get_a_status_and_a_message_never_a_silent_zero(tmp
     assert result.message
     assert scores['adam'].status == 'error'
     json.dumps(result.to_dict())
+
+
+def test_a_value_too_large_to_grade_is_an_error_not_a_crash():
+    from grader.kernel import default_launcher
+    probes = 'def huge(ns):\n    import numpy\n    return numpy.arange(3_000_000.0)\n\ndef small(ns):\n    return 1\n'
+    with KernelSession(default_launcher(), [probes]) as session:
+        huge, small = session.call_many([('huge', {}), ('small', {})], 60)
+        assert huge.status == 'error' and 'too large' in huge.error
+        assert small.ok and small.value == 1
