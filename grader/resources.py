@@ -9,8 +9,8 @@ KIT_EXPECTED = 'public_expected.json'
 
 
 def _data(package: str, folder: str) -> Path:
-    """An installed grader has ``grader.rubrics`` and ``grader.assignment``; a source checkout (tests run with
-    ``python -m pytest`` import it from there) has the top-level folders they are built from."""
+    """An installed grader has ``grader.rubrics``; a source checkout (tests run with ``python -m pytest`` import
+    it from there) has the top-level folder it is built from."""
     try:
         return Path(str(resources.files(f'grader.{package}')))
     except ModuleNotFoundError:
@@ -19,10 +19,6 @@ def _data(package: str, folder: str) -> Path:
 
 def rubric_file(name: str = DEFAULT_RUBRIC) -> Path:
     return _data('rubrics', 'rubrics') / name
-
-
-def assignment_file(name: str) -> Path:
-    return _data('assignment', 'submissions') / name
 
 
 def kit_dir() -> Path:

@@ -13,15 +13,19 @@ def unit_cases(params, rng):
     return [Case('hidden_array', 'relu_values', {'s': np.round(s, 3)}, judge_unit, hidden=True)]
 
 
-def network_cases(params, rng):
+def random_network_cases(rng, layer_counts, widths, outputs, samples, activation, judge, expect):
+    """One hidden network case per number of hidden layers; the ranges are numpy's half-open (low, high)."""
     cases = []
-    for n_layers in (1, 2, 3):
-        nh = [int(n) for n in rng.integers(2, 7, n_layers)]
-        inputs = draw_network_inputs(rng, int(rng.integers(1, 5)), nh, int(rng.integers(1, 4)),
-                                     int(rng.integers(6, 13)), 'relu')
-        cases.append(Case(f'hidden{n_layers}', 'network_pass', inputs, judge_relu_network, hidden=True,
-                          expect=relu_expect))
+    for n_layers in layer_counts:
+        nh = [int(n) for n in rng.integers(*widths, n_layers)]
+        inputs = draw_network_inputs(rng, int(rng.integers(1, 5)), nh, int(rng.integers(*outputs)),
+                                     int(rng.integers(*samples)), activation)
+        cases.append(Case(f'hidden{n_layers}', 'network_pass', inputs, judge, hidden=True, expect=expect))
     return cases
+
+
+def network_cases(params, rng):
+    return random_network_cases(rng, (1, 2, 3), (2, 7), (1, 4), (6, 13), 'relu', judge_relu_network, relu_expect)
 
 
 HIDDEN = {'relu_unit': unit_cases, 'relu_network': network_cases}
