@@ -35,15 +35,15 @@ def scaled_download(out: Path, n: int, mix: str) -> Path:
 
 
 def grade(download: Path, out: Path, workers: int) -> tuple[float, object]:
-    from grader.batch import BatchOptions, grade_batch
+    from grader.batch.driver import BatchOptions, grade_batch
     started = time.perf_counter()
     summary = grade_batch(BatchOptions(submissions=download, out=out, workers=workers))
     return time.perf_counter() - started, summary
 
 
 def kernel_floor(repeat: int) -> float:
-    from grader.execute import KernelSession
-    from grader.kernel import default_launcher
+    from grader.kernel.session import KernelSession
+    from grader.kernel.launch import default_launcher
     launcher = default_launcher()
     times = []
     for _ in range(repeat):
@@ -61,7 +61,7 @@ def main():
     parser.add_argument('--skip-one-worker', action='store_true', help='only measure 2 workers')
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
-    from grader.kernel import default_launcher
+    from grader.kernel.launch import default_launcher
     print(f'launcher: {default_launcher().description}')
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def kernel_floor(launcher):
-    from grader.execute import KernelSession
+    from grader.kernel.session import KernelSession
     started = time.perf_counter()
     with KernelSession(launcher, ['def ping(ns):\n    import numpy\n    return 1\n']) as session:
         assert session.call('ping', {}, 60).ok
@@ -38,7 +38,7 @@ def main():
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--notebook', default=str(REPO / 'submissions' / 'A2-solution.ipynb'))
     args = parser.parse_args()
-    from grader.kernel import default_launcher
+    from grader.kernel.launch import default_launcher
     launcher = default_launcher()
     print(f'launcher: {launcher.description}')
     floors, checks = [], []

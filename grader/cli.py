@@ -12,7 +12,7 @@ from . import __version__
 
 
 def _rubric(path):
-    from .rubric import RubricError, default_rubric_path, load_rubric
+    from .rubric.load import RubricError, default_rubric_path, load_rubric
     try:
         return load_rubric(path or default_rubric_path())
     except RubricError as exc:
@@ -20,7 +20,7 @@ def _rubric(path):
 
 
 def cmd_check(args) -> int:
-    from .selfcheck import all_public_pass, format_table, self_check
+    from .kit.selfcheck import all_public_pass, format_table, self_check
     notebook = Path(args.notebook)
     if not notebook.exists():
         print(f'grader check: {notebook}: no such file', file=sys.stderr)
@@ -37,21 +37,21 @@ def cmd_check(args) -> int:
 
 
 def cmd_rubric_validate(args) -> int:
-    from .rubric import cmd_rubric_validate as run
+    from .rubric.load import cmd_rubric_validate as run
     code, text = run(args.file)
     print(text, file=sys.stdout if code == 0 else sys.stderr)
     return code
 
 
 def cmd_rubric_show(args) -> int:
-    from .rubric import cmd_rubric_show as run
+    from .rubric.load import cmd_rubric_show as run
     code, text = run(args.file)
     print(text, file=sys.stdout if code == 0 else sys.stderr)
     return code
 
 
 def cmd_kit_build(args) -> int:
-    from .kit import build_kit
+    from .kit.build import build_kit
     from .resources import is_student_kit
     if is_student_kit():
         print('grader kit build: this is already a student kit; build kits from the full grader', file=sys.stderr)
@@ -67,7 +67,7 @@ def cmd_kit_build(args) -> int:
 
 
 def _batch_options(args):
-    from .batch import BatchOptions
+    from .batch.driver import BatchOptions
     return BatchOptions(submissions=Path(args.submissions), out=Path(args.out),
                         rubric_path=Path(args.rubric) if args.rubric else None,
                         roster=_path(args.roster), times=_path(args.times), extensions=_path(args.extensions),
@@ -81,15 +81,15 @@ def _path(value):
 
 
 def cmd_grade(args) -> int:
-    from .batch import grade_batch
-    from .batch_inputs import InputError
-    from .progress import ProgressBar
+    from .batch.driver import grade_batch
+    from .canvas.side_files import InputError
+    from .batch.progress import ProgressBar
     for name in ('submissions', 'roster', 'times', 'extensions', 'manual'):
         value = getattr(args, name)
         if value and not Path(value).exists():
             print(f'grader grade: {value}: no such file or folder', file=sys.stderr)
             return 2
-    from .kernel import default_launcher
+    from .kernel.launch import default_launcher
     launcher = default_launcher()
     print(('student code runs in: ' if launcher.isolated else 'WARNING: ') + launcher.description,
           file=sys.stderr, flush=True)
@@ -120,8 +120,8 @@ def _print_summary(summary) -> None:
 
 
 def cmd_rescore(args) -> int:
-    from .batch import rescore_dir
-    from .batch_inputs import InputError
+    from .batch.driver import rescore_dir
+    from .canvas.side_files import InputError
     try:
         summary = rescore_dir(Path(args.out), _path(args.manual), Path(args.rubric) if args.rubric else None,
                               _path(args.roster))

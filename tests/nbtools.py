@@ -36,7 +36,7 @@ def student_notebook(tmp_path: Path, replace: Iterable[tuple[str, str]] = (), ap
 
 def rubric_with(*item_ids: str, params: dict[str, dict] | None = None):
     """The bundled rubric limited to ``item_ids`` (all when none), with ``params`` merged into items' params."""
-    from grader.rubric import load_rubric, default_rubric_path
+    from grader.rubric.load import load_rubric, default_rubric_path
     rubric = load_rubric(default_rubric_path())
     items = [it for it in rubric.items if not item_ids or it.id in item_ids]
     params = params or {}
@@ -53,6 +53,6 @@ def consistent(rubric):
 
 def grade_items(path: Path, *item_ids: str, mode: str = 'grade', seed: int = 7, params=None, **kwargs):
     """Grade only the named items; returns ({id: ItemScore}, SubmissionResult)."""
-    from grader.grading import grade_notebook
+    from grader.pipeline.grade import grade_notebook
     result = grade_notebook(path, rubric_with(*item_ids, params=params), mode=mode, seed=seed, **kwargs)
     return {it.id: it for it in result.items}, result

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchOptions, grade_batch, rescore_dir
-from grader.rubric_show import dump_rubric
+from grader.batch.driver import BatchOptions, grade_batch, rescore_dir
+from grader.rubric.convert import dump_rubric
 from nbtools import REPO, consistent, rubric_with, student_notebook
 
 NO_BIAS = ('m_hat = self.mt / (1 - self.beta1t)\n            v_hat = self.vt / (1 - self.beta2t)',

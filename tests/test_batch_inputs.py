@@ -1,9 +1,8 @@
 """The TA's side files: submission times, extensions and manual scores, and the lateness they give."""
 import pytest
 
-from grader.batch_inputs import (Extension, InputError, lateness_for, read_extensions, read_manual,
-                                 read_times)
-from grader.late import late_penalty
+from grader.canvas.side_files import Extension, InputError, lateness_for, read_extensions, read_manual, read_times
+from grader.pipeline.late import late_penalty
 from grader.model import LatePolicy, ManualScore
 
 DUE = '2026-10-02T23:59:00-06:00'

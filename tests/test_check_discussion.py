@@ -5,7 +5,7 @@ import pytest
 
 from grader.checks.discussion import CHECKS, count_words, distinct_observations
 from grader.model import Answer
-from grader.rubric import default_rubric_path, load_rubric
+from grader.rubric.load import default_rubric_path, load_rubric
 from nbtools import REPO
 
 RUBRIC = load_rubric(default_rubric_path())
@@ -187,7 +187,7 @@ def test_missing_prompt(item_id, prompt_id, sentence):
 
 # ---------------------------------------------------------------- the real notebooks
 def _evaluate_notebook(name):
-    from grader.load import load_notebook
+    from grader.pipeline.load import load_notebook
     answers = load_notebook(REPO / 'submissions' / name).answers
     return answers, {i: CHECKS[RUBRIC.item(i).check].evaluate(RUBRIC.item(i), answers) for i in DISCUSSION}
 

@@ -7,7 +7,7 @@ import pytest
 import reference
 from grader.checks.relu import gradient_matches, network_cases
 from grader.checks.runner import cases_for
-from grader.expected import ReferenceExpected
+from grader.pipeline.expected import ReferenceExpected
 from nbtools import grade_items, rubric_with, student_notebook
 from test_check_use import grade_in_process
 

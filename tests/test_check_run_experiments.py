@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from grader import probes, wire
+from grader.kernel import probes, wire
 from grader.checks.base import CaseRun
 from grader.checks.run_experiments import nh_key, resolve_columns
 from grader.checks.runner import hidden_rng
-from grader.execute import ProbeOutcome
-from grader.expected import ReferenceExpected
+from grader.kernel.session import ProbeOutcome
+from grader.pipeline.expected import ReferenceExpected
 from grader.hidden.run_experiments import hidden_cases
 from nbtools import grade_items, student_notebook
 

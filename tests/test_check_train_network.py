@@ -6,7 +6,7 @@ import pytest
 
 from grader.checks.runner import NO_CASES, cases_for, run_code_check
 from grader.checks.train_network import public_cases
-from grader.expected import ReferenceExpected
+from grader.pipeline.expected import ReferenceExpected
 from nbtools import grade_items, rubric_with, student_notebook
 
 ADAM_STEP = 'self.all_weights -= alpha * m_hat / (np.sqrt(v_hat) + epsilon)'

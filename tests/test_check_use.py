@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 import reference
-from grader import probes, wire
+from grader.kernel import probes, wire
 from grader.checks.base import CaseRun, public_rng
 from grader.checks.runner import cases_for, get_check
 from grader.checks.use import public_cases
-from grader.execute import ProbeOutcome
-from grader.expected import ReferenceExpected
+from grader.kernel.session import ProbeOutcome
+from grader.pipeline.expected import ReferenceExpected
 from nbtools import grade_items, rubric_with, student_notebook
 
 USE_BODY = ('X = (X - self.Xmeans) / self.Xstds\n        Y = self.forward_pass(X)[-1]\n'

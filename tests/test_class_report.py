@@ -6,7 +6,7 @@ import pytest
 
 from test_exports import XSS, failed, graded, make_rubric, meta, records
 
-from grader.class_report import write_class_report
+from grader.report.class_report import write_class_report
 from grader.model import Lateness
 
 
@@ -64,7 +64,7 @@ class Tags(HTMLParser):
 @pytest.fixture
 def fast_png(monkeypatch):
     """Plots are drawn but not rendered to PNG: rendering is what is slow, and one test checks it."""
-    from grader import class_report
+    from grader.report import class_report
     monkeypatch.setattr(class_report, '_png',
                         lambda fig: f'<img alt="{fig.get_label()}" src="data:image/png;base64,AA==">')
 
@@ -76,7 +76,7 @@ def test_not_isolated_warning(tmp_path, fast_png):
 
 
 def test_pass_rate_in_rubric_order_and_late_days(tmp_path, monkeypatch, fast_png):
-    from grader import class_report
+    from grader.report import class_report
     seen = {}
     real = class_report._pass_rate_plot
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.canvas_names import parse_entry_name, partner_last_names
-from grader.collect import Limits, _member_name, collect
-from grader.roster import read_roster, resolve_partners
+from grader.canvas.names import parse_entry_name, partner_last_names
+from grader.canvas.collect import Limits, _member_name, collect
+from grader.canvas.roster import read_roster, resolve_partners
 
 NB = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
 SAMPLE = Path(__file__).resolve().parents[1] / 'submissions' / 'sample'

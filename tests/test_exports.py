@@ -3,9 +3,9 @@ import json
 
 from dataclasses import asdict
 
-from grader.exports import feedback_prefix, num, write_feedback, write_grades_csv, write_results_csv, write_results_json
+from grader.report.exports import (feedback_prefix, num, write_feedback, write_grades_csv, write_results_csv, write_results_json)
 from grader.model import Category, Item, ItemScore, LatePolicy, Lateness, Rubric, SubmissionResult, Totals
-from grader.roster import Roster, RosterStudent, split_name
+from grader.canvas.roster import Roster, RosterStudent, split_name
 
 ITEMS = [('adam', 'code', 40, 'public'), ('partition', 'code', 30, 'hidden'),
          ('relu_in_place', 'code', 0, 'public'),     # advisory: reported, never scored

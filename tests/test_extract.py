@@ -1,5 +1,5 @@
 """Selection of the top-level definitions to execute: what real notebooks contain must neither break nor run."""
-from grader.extract import select_definitions
+from grader.pipeline.extract import select_definitions
 
 
 def select(*sources):
@@ -149,7 +149,7 @@ def test_empty_and_null_byte_cells():
 
 # ---------------------------------------------------------------- roots: only what the graded names need
 def _selected(cells, roots):
-    from grader.extract import select_definitions
+    from grader.pipeline.extract import select_definitions
     chunks, _ = select_definitions(list(enumerate(cells)), roots)
     return [c.source.splitlines()[0] for c in chunks]
 

@@ -1,9 +1,9 @@
 from html.parser import HTMLParser
 
-from grader.feedback import feedback_html, feedback_markdown
+from grader.report.feedback import feedback_html, feedback_markdown
 from grader.model import Category, CheckResult, Item, ItemScore, LatePolicy, ManualScore, Rubric, SubmissionResult
 from grader.model import Lateness, Totals
-from grader.score import score
+from grader.pipeline.score import score
 
 ITEMS = [  # id, category, points, visibility, advisory
     ('adam', 'code', 10, 'public', False),

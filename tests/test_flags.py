@@ -1,7 +1,7 @@
 """Suspicious-code flags: raised for what a TA should look at, silent on ordinary A2 code, never points."""
 import pytest
 
-from grader.flags import scan
+from grader.pipeline.flags import scan
 from nbtools import REPO, grade_items, student_notebook
 
 

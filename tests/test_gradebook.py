@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import gradebook
-from grader.gradebook import Gradebook, result_from_dict, rubric_hash
+from grader.batch import gradebook
+from grader.batch.gradebook import Gradebook, result_from_dict, rubric_hash
 from grader.model import ItemScore, Lateness, ManualScore, SubmissionResult, Totals
 
 REPO = Path(__file__).resolve().parents[1]
@@ -130,7 +130,7 @@ def test_exception_inside_save_rolls_back(tmp_path, monkeypatch):
 
 WRITER = textwrap.dedent('''
     import sys
-    from grader.gradebook import Gradebook
+    from grader.batch.gradebook import Gradebook
     from grader.model import ItemScore, SubmissionResult, Totals
     gb = Gradebook(sys.argv[1])
     generation = 0
@@ -208,7 +208,7 @@ def test_rubric_hash(tmp_path):
 
 
 def test_partners_stored_as_data(tmp_path):
-    from grader.roster import RosterStudent
+    from grader.canvas.roster import RosterStudent
     ito = RosterStudent('106', 'Ito, Hana', 'Ito', 'Hana')
     with Gradebook(tmp_path) as gb:
         gb.save('k', result(), {**META, 'partners': [ito], 'source': tmp_path / 'x.ipynb'})

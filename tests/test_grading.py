@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from grader import wire
-from grader.execute import KernelSession
+from grader.kernel import wire
+from grader.kernel.session import KernelSession
 from nbtools import grade_items, student_notebook
 
 ADAM_LOOP = ('for epoch in range(n_epochs):\n            error = error_f(*fargs)\n            grad = gradient_f(*fargs)\n'
@@ -88,7 +88,7 @@ def test_no_expected_value_or_reference_code_enters_the_kernel(tmp_path, monkeyp
 
 
 def test_the_kernel_cannot_import_the_reference_or_the_grader(tmp_path):
-    from grader.kernel import LimitsLauncher
+    from grader.kernel.launch import LimitsLauncher
     probe = ('def try_import(ns, name):\n    import importlib\n    try:\n        importlib.import_module(name)\n'
              '        return "imported"\n    except ImportError as exc:\n        return type(exc).__name__\n')
     with KernelSession(LimitsLauncher(), [probe]) as session:
@@ -111,7 +111,7 @@ def test_unreadable_notebooks_get_a_status_and_a_message_never_a_silent_zero(tmp
 
 
 def test_a_value_too_large_to_grade_is_an_error_not_a_crash():
-    from grader.kernel import default_launcher
+    from grader.kernel.launch import default_launcher
     probes = 'def huge(ns):\n    import numpy\n    return numpy.arange(3_000_000.0)\n\ndef small(ns):\n    return 1\n'
     with KernelSession(default_launcher(), [probes]) as session:
         huge, small = session.call_many([('huge', {}), ('small', {})], 60)

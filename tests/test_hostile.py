@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.batch import BatchOptions, grade_batch
-from grader.rubric_show import dump_rubric
-from grader.sandbox import sandbox_unavailable
+from grader.batch.driver import BatchOptions, grade_batch
+from grader.rubric.convert import dump_rubric
+from grader.kernel.bubblewrap import sandbox_unavailable
 from nbtools import SOLUTION, consistent, rubric_with, student_notebook
 
 USE_BODY = '        X = (X - self.Xmeans) / self.Xstds\n        Y = self.forward_pass(X)[-1]\n'

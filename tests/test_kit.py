@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from grader.kit import build_kit, check_kit
-from grader.rubric import default_rubric_path, load_rubric
+from grader.kit.build import build_kit, check_kit
+from grader.rubric.load import default_rubric_path, load_rubric
 from nbtools import REPO
 
 BLOCK_REFERENCE = ("import sys; sys.path.insert(0, {kit!r}); sys.modules['reference'] = None; "

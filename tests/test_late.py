@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from grader.late import days_late, late_penalty, lateness_from_times, parse_timestamp, seconds_late
+from grader.pipeline.late import days_late, late_penalty, lateness_from_times, parse_timestamp, seconds_late
 from grader.model import LatePolicy, Lateness
 
 DUE = '2024-02-09T23:59:00-07:00'

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from grader.load import NotebookError, load_notebook
+from grader.pipeline.load import NotebookError, load_notebook
 
 
 def write_notebook(tmp_path, cells, name='Student-A2.ipynb'):

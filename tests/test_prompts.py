@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output, new_raw_cell
 
-from grader.prompts import PROMPTS, locate_answers
+from grader.pipeline.prompts import PROMPTS, locate_answers
 
 BEST = ('Find the lowest value of `RMSE Val` in your table and report the `RMSE Test` and the parameter values'
         ' that produced this.  This is your expected error in predicted miles per gallon.  Discuss how good this'

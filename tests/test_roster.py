@@ -1,7 +1,7 @@
 import pytest
 
-from grader.collect import Submission
-from grader.roster import name_key, read_roster, resolve_partners
+from grader.canvas.collect import Submission
+from grader.canvas.roster import name_key, read_roster, resolve_partners
 
 EXPORT = ('\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,"A2: Neural networks, Adam (4521)",Final Score\n'
           '    Points Possible,,,,,100.00,(read only)\n'

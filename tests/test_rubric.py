@@ -11,8 +11,7 @@ from jsonschema import Draft202012Validator
 
 from grader.checks import CHECK_NAMES
 from grader.resources import rubric_file
-from grader.rubric import (Problem, RubricError, cmd_rubric_show, cmd_rubric_validate, default_rubric_path,
-                           dump_rubric, load_rubric, public_only, rubric_table, validate_rubric)
+from grader.rubric.load import (Problem, RubricError, cmd_rubric_show, cmd_rubric_validate, default_rubric_path, dump_rubric, load_rubric, public_only, rubric_table, validate_rubric)
 
 ITEM_POINTS = {
     'adam': 15, 'use': 10, 'relu_unit': 5, 'relu_in_place': 0, 'relu_network': 10, 'train_network': 10,

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from grader.batch import BatchOptions, grade_batch
+from grader.batch.driver import BatchOptions, grade_batch
 from nbtools import REPO
 
 SAMPLE = REPO / 'submissions' / 'sample'

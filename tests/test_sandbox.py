@@ -11,9 +11,9 @@ import pytest
 
 import grader
 import reference
-from grader import sandbox
-from grader.execute import KernelSession
-from grader.kernel import LimitsLauncher
+from grader.kernel import bubblewrap as sandbox
+from grader.kernel.session import KernelSession
+from grader.kernel.launch import LimitsLauncher
 
 PROBE = '''
 def attempt(f):

@@ -1,7 +1,7 @@
 import pytest
 
 from grader.model import Category, CheckResult, Item, LatePolicy, Lateness, ManualScore, Rubric
-from grader.score import HIDDEN_SKIPPED, score
+from grader.pipeline.score import HIDDEN_SKIPPED, score
 
 ITEMS = [  # id, category, points, visibility, advisory
     ('adam', 'code', 10, 'public', False),

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from grader.grading import grade_notebook
+from grader.pipeline.grade import grade_notebook
 from nbtools import REPO, rubric_with
 
 SOLUTION = REPO / 'submissions' / 'A2-solution.ipynb'

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..execute import ProbeOutcome
+from ..kernel.session import ProbeOutcome
 from ..model import Answer, CheckResult, Item
 
 

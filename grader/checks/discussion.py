@@ -1,4 +1,4 @@
-"""Discussion evidence: provisional points for the written parts, from the answers grader.prompts found.
+"""Discussion evidence: provisional points for the written parts, from the answers grader.pipeline.prompts found.
 
 These checks look for evidence, not quality: a TA reads the answers and may override any of these points, and every
 message says so. Saved outputs (tables, figures, printed text) are whatever the student left in the notebook, so
@@ -22,7 +22,7 @@ import re
 from difflib import SequenceMatcher
 
 from ..model import Answer, CheckResult, Item
-from ..prompts import PROMPTS
+from ..pipeline.prompts import PROMPTS
 from .base import AnswerCheck
 
 PROVISIONAL = 'These points are provisional until a TA reads your answer.'

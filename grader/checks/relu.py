@@ -11,10 +11,9 @@ import dataclasses
 
 import numpy as np
 
-from .. import probes
+from ..kernel import probes
 from ..model import Item
-from .base import (Case, CaseRun, CodeCheck, Verdict, combine_minimum, combine_weighted, compare_arrays,
-                   failed_to_run, make_result, public_rng, within)
+from .base import (Case, CaseRun, CodeCheck, Verdict, combine_minimum, combine_weighted, compare_arrays, failed_to_run, make_result, public_rng, within)
 from .use import redact
 
 COLUMN = [[-2.5], [-0.3], [0.7], [1.9], [-1.1]]

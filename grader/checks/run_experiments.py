@@ -24,7 +24,7 @@ import re
 
 import numpy as np
 
-from .. import probes
+from ..kernel import probes
 from ..model import Item
 from .base import Case, CaseRun, CodeCheck, Verdict, failed_to_run, public_rng
 from .partition import combine_once_per_fault

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from .. import probes
+from ..kernel import probes
 from ..model import Item
 from .base import Case, CaseRun, CodeCheck, Verdict, combine_weighted, compare_arrays, public_rng, within
 

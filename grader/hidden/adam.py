@@ -6,7 +6,7 @@ gradients are tiny (about 1e-8): one case is built for that.
 """
 import numpy as np
 
-from .. import probes
+from ..kernel import probes
 from ..checks.base import Case, CaseRun, Verdict, failed_to_run, within
 from .wrong_adam import flawed_optimizers
 

@@ -19,7 +19,7 @@ import itertools
 
 import numpy as np
 
-from .. import probes
+from ..kernel import probes
 from ..checks.base import Case, CaseRun, Verdict, within
 from .wrong_adam import flawed_optimizers
 

@@ -19,7 +19,7 @@ import math
 import re
 from datetime import datetime, timedelta, timezone
 
-from .model import LatePolicy, Lateness
+from ..model import LatePolicy, Lateness
 
 DAY = 86400.0
 

@@ -10,7 +10,7 @@ import html
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from .model import ItemScore, Rubric, SubmissionResult
+from ..model import ItemScore, Rubric, SubmissionResult
 
 STATUS_LABELS = {
     'graded': 'graded',

@@ -46,7 +46,7 @@ def font_files(launcher) -> list[tuple[str, Path]]:
 
 
 def _build(launcher, folder: Path) -> None:
-    from .execute import KernelSession
+    from .session import KernelSession
     with KernelSession(launcher, [WARM], font_cache=False) as session:
         if not session.call('warm_matplotlib', {}, 120).ok:
             return

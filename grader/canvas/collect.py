@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Iterator, NamedTuple
 
-from grader.canvas_names import (CanvasEntry, parse_entry_name, partner_last_names, refusal, safe_name,
-                                 unique_name)
+from .names import CanvasEntry, parse_entry_name, partner_last_names, refusal, safe_name, unique_name
 
 MB = 1 << 20
 

@@ -6,14 +6,14 @@ import time
 from pathlib import Path
 from typing import Iterable
 
-from . import probes
-from .checks import GRADED_NAMES
-from .checks.runner import is_code_check, run_answer_check, run_code_check
-from .execute import KernelSession
+from ..kernel import probes
+from ..checks import GRADED_NAMES
+from ..checks.runner import is_code_check, run_answer_check, run_code_check
+from ..kernel.session import KernelSession
 from .flags import scan as scan_flags
-from .kernel import default_launcher
+from ..kernel.launch import default_launcher
 from .load import NotebookError, load_notebook
-from .model import CheckResult, Lateness, ManualScore, Rubric, SubmissionResult
+from ..model import CheckResult, Lateness, ManualScore, Rubric, SubmissionResult
 from .score import score
 
 
@@ -23,7 +23,7 @@ def support_files() -> list[Path]:
         from reference.data import data_path
         return [Path(str(data_path()))]
     except ImportError:             # a student kit carries its own copy
-        from .resources import kit_support_files
+        from ..resources import kit_support_files
         return kit_support_files()
 
 

@@ -3,22 +3,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .model import Rubric, SubmissionResult
-from .resources import is_student_kit, kit_dir, KIT_EXPECTED
+from ..model import Rubric, SubmissionResult
+from ..resources import is_student_kit, kit_dir, KIT_EXPECTED
 
 MARKS = {'pass': '✓', 'partial': '~', 'fail': '✗', 'error': '!', 'skipped': '·'}
 
 
 def expected_source():
     if is_student_kit():
-        from .expected import KitExpected
+        from ..pipeline.expected import KitExpected
         return KitExpected(kit_dir() / KIT_EXPECTED)
-    from .expected import ReferenceExpected
+    from ..pipeline.expected import ReferenceExpected
     return ReferenceExpected()
 
 
 def self_check(notebook: Path, rubric: Rubric, launcher=None) -> SubmissionResult:
-    from .grading import grade_notebook
+    from ..pipeline.grade import grade_notebook
     return grade_notebook(Path(notebook), rubric, mode='self-check', expected=expected_source(), launcher=launcher)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import probes, wire
+from ..kernel import probes, wire
 
 
 class ExpectedUnavailable(RuntimeError):

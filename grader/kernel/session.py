@@ -18,8 +18,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from . import kernel_driver, wire
-from .model import CodeChunk
+from . import driver as kernel_driver, wire
+from ..model import CodeChunk
 
 OutcomeStatus = Literal['ok', 'error', 'timeout', 'died', 'protocol']
 STARTUP_TIMEOUT = 60
@@ -97,7 +97,7 @@ class KernelSession:
     support_files: Iterable[Path] = ()
     notebook: Path | None = None
     define_timeout: float = 30.0     # for all the definitions together
-    font_cache: bool = True     # copy matplotlib's prebuilt font list in (grader.fontcache)
+    font_cache: bool = True     # copy matplotlib's prebuilt font list in (grader.kernel.fontcache)
     restarts: int = 0
     notes: list[DefinitionNote] = field(default_factory=list)
 

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from .model import ItemScore, Lateness, ManualScore, SubmissionResult, Totals
+from ..model import ItemScore, Lateness, ManualScore, SubmissionResult, Totals
 
 SCHEMA_VERSION = 1
 FILENAME = 'gradebook.sqlite'
@@ -243,7 +243,7 @@ class Gradebook:
         return [(self._meta(r), json.loads(r['result_json'])) for r in rows.fetchall()]
 
     def results_for_export(self) -> list[tuple[dict[str, Any], SubmissionResult]]:
-        """(meta, SubmissionResult) per student, meta['lateness'] a ``Lateness``: what grader.exports takes."""
+        """(meta, SubmissionResult) per student, meta['lateness'] a ``Lateness``: what grader.report.exports takes."""
         out = []
         for meta, d in self.load_results():
             out.append(({**meta, 'lateness': lateness_from(meta['lateness'])}, result_from_dict(d)))

@@ -53,7 +53,7 @@ from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
 
-from .kernel import Limits, LimitsLauncher, _CommandKernelManager, bootstrap, hidden_from_kernel, kernel_env
+from .launch import Limits, LimitsLauncher, _CommandKernelManager, bootstrap, hidden_from_kernel, kernel_env
 
 SANDBOX = '/sandbox'            # the working folder inside; short, and the same for every notebook
 SITE = '/kernel/site'            # the kernel's sys.path entry: links into LIBS

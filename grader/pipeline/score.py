@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from .late import late_penalty
-from .model import CheckResult, CheckStatus, Item, ItemScore, Lateness, ManualScore, Rubric, Totals
+from ..model import CheckResult, CheckStatus, Item, ItemScore, Lateness, ManualScore, Rubric, Totals
 
 HIDDEN_SKIPPED = 'hidden check: run when your TA grades'
 Mode = Literal['grade', 'self-check']

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__
-from .batch_inputs import Extension, lateness_for, read_extensions, read_manual, read_times
-from .collect import Submission, collect
+from .. import __version__
+from ..canvas.side_files import Extension, lateness_for, read_extensions, read_manual, read_times
+from ..canvas.collect import Submission, collect
 from .gradebook import Gradebook, lateness_from, result_from_dict, rubric_hash
-from .model import CheckResult, Lateness, ManualScore, Rubric, SubmissionResult
-from .rubric import default_rubric_path, load_rubric
-from .score import score
+from ..model import CheckResult, Lateness, ManualScore, Rubric, SubmissionResult
+from ..rubric.load import default_rubric_path, load_rubric
+from ..pipeline.score import score
 
 WALL_BUDGET = 300.0
 
@@ -68,8 +68,8 @@ _expected = None
 
 
 def grade_task(task: dict[str, Any]) -> dict[str, Any]:
-    from .expected import ReferenceExpected
-    from .grading import grade_notebook
+    from ..pipeline.expected import ReferenceExpected
+    from ..pipeline.grade import grade_notebook
     global _expected
     if _expected is None:       # one per worker: the reference's answers are reused across notebooks
         _expected = ReferenceExpected()
@@ -103,7 +103,7 @@ def _meta(sub: Submission, rubric_digest: str, roster, lateness: Lateness | None
     student = roster.by_id(sub.user_id) if roster and sub.user_id else None
     partners, problems = [], []
     if roster and sub.partner_names:
-        from .roster import resolve_partners
+        from ..canvas.roster import resolve_partners
         found, problems = resolve_partners(sub, roster)
         partners = [{'name': p.name, 'user_id': p.user_id} for p in found]
     elif sub.partner_names:
@@ -148,7 +148,7 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
     manual_by_user = read_manual(opts.manual, item_ids) if opts.manual else {}
     roster = None
     if opts.roster:
-        from .roster import read_roster
+        from ..canvas.roster import read_roster
         roster = read_roster(opts.roster)
 
     out = Path(opts.out)
@@ -223,9 +223,9 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
 
 
 def export_all(out: Path, records, rubric: Rubric, roster_path: Path | None) -> tuple[dict[str, Path], list[str]]:
-    from .class_report import write_class_report
-    from .exports import write_feedback, write_grades_csv, write_results_csv, write_results_json
-    from .roster import read_roster
+    from ..report.class_report import write_class_report
+    from ..report.exports import write_feedback, write_grades_csv, write_results_csv, write_results_json
+    from ..canvas.roster import read_roster
     roster = read_roster(roster_path) if roster_path else None
     warnings = write_grades_csv(out / 'grades.csv', records, rubric.title, rubric.canvas_assignment_id,
                                 rubric.points_possible(), roster)

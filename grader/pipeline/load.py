@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .extract import select_definitions
-from .model import LoadedNotebook, SubmissionStatus
+from ..model import LoadedNotebook, SubmissionStatus
 from .prompts import locate_answers
 
 _CELL_TYPES = ('code', 'markdown', 'raw')

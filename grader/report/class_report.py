@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 
 from .exports import NO_GRADE, as_records, days_late, num, write_atomic
 from .feedback import STATUS_LABELS
-from .model import Rubric, SubmissionResult
+from ..model import Rubric, SubmissionResult
 
 esc = html.escape
 

@@ -6,7 +6,7 @@ a run killed mid-export leaves the previous file, never half a grades.csv.
 
 grades.csv decisions (a2-facts §5):
 - Canvas matches rows by its user ``ID`` only; names and SIS fields come from the roster (the gradebook
-  export's own columns, ``grader.roster.read_roster``) when given, else from the meta.
+  export's own columns, ``grader.canvas.roster.read_roster``) when given, else from the meta.
 - Anonymous submissions (``anon_…`` keys, no user id) are left out and listed in the warnings: an anonymous
   grade cannot be matched to a student, and with anonymous grading on Canvas wants grades entered in
   SpeedGrader, not imported.
@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .feedback import feedback_html, feedback_markdown
-from .gradebook import lateness_from, result_from_dict
-from .late import late_penalty
-from .model import Rubric, SubmissionResult
-from .roster import Roster, RosterStudent, name_key
+from ..batch.gradebook import lateness_from, result_from_dict
+from ..pipeline.late import late_penalty
+from ..model import Rubric, SubmissionResult
+from ..canvas.roster import Roster, RosterStudent, name_key
 
 NO_GRADE = frozenset({'error', 'timeout'})
 TOTAL_COLUMNS = ('code', 'discussion', 'extra_credit', 'raw', 'late_penalty', 'final')
@@ -144,7 +144,7 @@ def write_grades_csv(path: str | Path, rows: Iterable[tuple[Mapping[str, Any], A
                      roster: Roster | None = None) -> list[str]:
     """Canvas's gradebook import CSV; returns warnings (students left out or left blank) for the run's report.
 
-    ``roster`` (``grader.roster.read_roster`` of a gradebook export) supplies names, SIS fields and sections.
+    ``roster`` (``grader.canvas.roster.read_roster`` of a gradebook export) supplies names, SIS fields and sections.
     Without an assignment id the column is the bare title: Canvas then creates a new assignment.
     """
     warnings: list[str] = []

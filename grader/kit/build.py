@@ -10,14 +10,14 @@ import shutil
 from pathlib import Path
 
 import grader
-from .checks.runner import cases_for, get_check
-from .checks.base import CodeCheck
-from .expected import ReferenceExpected, precompute
-from .resources import KIT_DATA, KIT_EXPECTED
-from .rubric_show import dump_rubric, public_only
+from ..checks.runner import cases_for, get_check
+from ..checks.base import CodeCheck
+from ..pipeline.expected import ReferenceExpected, precompute
+from ..resources import KIT_DATA, KIT_EXPECTED
+from ..rubric.convert import dump_rubric, public_only
 
 # kit.py: students don't build kits; assignment: an installed grader's copy of the notebooks, solution included.
-EXCLUDED = {'hidden', '__pycache__', KIT_DATA, 'kit.py', 'assignment'}
+EXCLUDED = {"hidden", "__pycache__", KIT_DATA, "build.py", "assignment"}
 # Lines of the reference solution that would betray it if found in the kit.
 TELLTALES = ('m_hat = self.mt / (1 - self.beta1t)', 'def _make_weights_and_views', 'return activations.grad_swish')
 
@@ -33,7 +33,7 @@ def build_kit(out: Path, rubric) -> Path:
     rubrics.mkdir(exist_ok=True)
     (rubrics / '__init__.py').write_text('"""The public-only rubric of this kit."""\n')
     dump_rubric(kit_rubric, rubrics / 'a2.yaml')
-    from .rubric import default_rubric_path
+    from ..rubric.load import default_rubric_path
     schema = Path(default_rubric_path()).with_name('rubric.schema.json')
     if schema.exists():
         shutil.copy(schema, rubrics / schema.name)

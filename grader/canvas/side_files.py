@@ -9,8 +9,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from .late import lateness_from_times, parse_timestamp
-from .model import Lateness, ManualScore
+from ..pipeline.late import lateness_from_times, parse_timestamp
+from ..model import Lateness, ManualScore
 
 
 class InputError(ValueError):

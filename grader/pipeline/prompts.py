@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Iterable
 
-from .model import Answer
+from ..model import Answer
 
 # The first sentence locates the prompt; the others are handout sentences that usually follow it and are not
 # part of the answer.

@@ -1,5 +1,5 @@
 """Rubric files: read an instructor's YAML, report every problem with its line, build the typed ``Rubric``.
-Writing a rubric back and the table live in grader.rubric_show, re-exported here.
+Writing a rubric back and the table live in grader.rubric.convert, re-exported here.
 
 The JSON Schema (rubrics/rubric.schema.json) catches shape errors and drives editors' completion; what a schema
 cannot express (category totals, declared categories, duplicate ids and keys, real dates) is checked here. Every
@@ -17,11 +17,10 @@ from typing import Any
 
 import yaml
 
-from .checks import CHECK_NAMES
-from .model import Rubric
-from .resources import rubric_file
-from .rubric_show import (SCHEMA_FILE, dump_rubric, fmt_number, public_only, rubric_from_dict, rubric_table,
-                          rubric_to_dict)
+from ..checks import CHECK_NAMES
+from ..model import Rubric
+from ..resources import rubric_file
+from .convert import (SCHEMA_FILE, dump_rubric, fmt_number, public_only, rubric_from_dict, rubric_table, rubric_to_dict)
 
 __all__ = ['Problem', 'RubricError', 'load_rubric', 'validate_rubric', 'rubric_table', 'rubric_to_dict',
            'rubric_from_dict', 'dump_rubric', 'public_only', 'default_rubric_path', 'cmd_rubric_validate',
@@ -270,7 +269,7 @@ def _meaning_problems(data: Any, lines: dict) -> list[Problem]:
     due = data['assignment'].get('due') if isinstance(data.get('assignment'), dict) else None
     form = _schema()['properties']['assignment']['properties']['due']['pattern']
     if isinstance(due, str) and re.match(form, due):    # other forms: the schema has reported them
-        from .late import parse_timestamp
+        from ..pipeline.late import parse_timestamp
         try:
             parse_timestamp(due)
         except ValueError:

@@ -34,7 +34,7 @@ import symtable
 from dataclasses import dataclass
 from typing import Iterable
 
-from .model import CellProblem, CodeChunk
+from ..model import CellProblem, CodeChunk
 
 _GRADER_MODULE = re.compile(r'a\d*_?grader$', re.IGNORECASE)
 # Cell magics whose body runs in the user's namespace like a normal cell (%%timeit's body does not persist).

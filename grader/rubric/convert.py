@@ -1,6 +1,6 @@
 """How a Rubric is represented: as YAML data (to and from dicts, written to a file), as the table instructors and
 TAs read (`grader rubric show`), and as a student kit's copy without hidden items. Reading files and validating
-them is grader.rubric's job; this side needs the model only, so it serves a rubric built in Python as well."""
+them is grader.rubric.load's job; this side needs the model only, so it serves a rubric built in Python as well."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .model import Category, Item, LatePolicy, Rubric
+from ..model import Category, Item, LatePolicy, Rubric
 
 SCHEMA_FILE = 'rubric.schema.json'
 
@@ -115,7 +115,7 @@ def _fill(message: str, params: dict) -> str:
 
 
 def rubric_from_dict(data: dict, source: str | Path | None = None) -> Rubric:
-    """The Rubric of YAML data that grader.rubric has validated (this assumes a valid shape)."""
+    """The Rubric of YAML data that grader.rubric.load has validated (this assumes a valid shape)."""
     a, lp, defaults = data['assignment'], data['late_policy'], LatePolicy()
     late = LatePolicy(enabled=lp['enabled'], **{k: float(lp.get(k, getattr(defaults, k)))
                                                  for k in ('points_per_day', 'grace_minutes', 'floor')})

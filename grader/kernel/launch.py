@@ -2,7 +2,7 @@
 
 ``LimitsLauncher`` starts ipykernel with resource limits, a scrubbed environment and a ``sys.path`` that holds
 the third-party packages but neither ``grader`` nor ``reference``. It does not isolate the kernel from the
-host's files or network: results say ``isolated: false``. ``grader.sandbox.BwrapLauncher`` adds that isolation;
+host's files or network: results say ``isolated: false``. ``grader.kernel.bubblewrap.BwrapLauncher`` adds that isolation;
 ``default_launcher()`` picks it when bubblewrap works here.
 """
 from __future__ import annotations
@@ -155,6 +155,6 @@ class LimitsLauncher:
 
 
 def default_launcher():
-    """The bubblewrap sandbox where it works here, else limits alone, saying so; see ``grader.sandbox``."""
-    from .sandbox import default_launcher as choose
+    """The bubblewrap sandbox where it works here, else limits alone, saying so; see ``grader.kernel.bubblewrap``."""
+    from .bubblewrap import default_launcher as choose
     return choose()
