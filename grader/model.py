@@ -20,6 +20,14 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Deduction:
+    """One named fault and what it costs, as the course grades: "count it off X points for not doing Y"."""
+    id: str                 # '<item>.<fault>', e.g. 'adam.no_bias_correction': checks report it, a contract
+    points: float           # taken from the item's points; an item never goes below 0
+    message: str = ''       # what the student reads next to "−X"
+
+
+@dataclass(frozen=True)
 class Item:
     id: str                 # the check id: a contract other tools read
     title: str
@@ -31,6 +39,8 @@ class Item:
     pass_message: str = ''
     fail_message: str = ''
     advisory: bool = False  # reported, never scored
+    deductions: tuple[Deduction, ...] = ()   # the faults a TA or a check can charge on this item
+    manual: bool = False    # graded by a TA (the review desk lists it); a check may still give provisional points
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,7 @@ class ManualScore:
     item_id: str
     points: float
     comment: str = ''
+    deductions: tuple[str, ...] = ()     # ids of the rubric deductions the TA applied (points follow from them)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from ..model import Category, Item, LatePolicy, Rubric
+from ..model import Category, Deduction, Item, LatePolicy, Rubric
 
 SCHEMA_FILE = 'rubric.schema.json'
 
@@ -125,7 +125,10 @@ def rubric_from_dict(data: dict, source: str | Path | None = None) -> Rubric:
         items.append(Item(id=d['id'], title=d['title'], category=d['category'], points=float(d['points']),
                           check=d['check'], visibility=d.get('visibility', 'public'), params=params,
                           pass_message=_fill(messages.get('pass', ''), params),
-                          fail_message=_fill(messages.get('fail', ''), params), advisory=d.get('advisory', False)))
+                          fail_message=_fill(messages.get('fail', ''), params), advisory=d.get('advisory', False),
+                          deductions=tuple(Deduction(x['id'], float(x['points']), _fill(x.get('message', ''), params))
+                                           for x in d.get('deductions') or ()),
+                          manual=d.get('manual', False)))
     optional = {'notebook_pattern': a['notebook_pattern']} if 'notebook_pattern' in a else {}
     return Rubric(title=a['title'], canvas_assignment_id=a.get('canvas_assignment_id'), due=a.get('due'),
                   categories=tuple(Category(c['id'], c['title'], float(c['points']), c.get('extra', False))
@@ -163,6 +166,11 @@ def rubric_to_dict(rubric: Rubric) -> dict:
             d['messages'] = messages
         if it.advisory:
             d['advisory'] = True
+        if it.manual:
+            d['manual'] = True
+        if it.deductions:
+            d['deductions'] = [{'id': x.id, 'points': num(x.points), **({'message': x.message} if x.message else {})}
+                               for x in it.deductions]
         return d
 
     lp = rubric.late_policy
