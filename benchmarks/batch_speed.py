@@ -43,7 +43,7 @@ def grade(download: Path, out: Path, workers: int) -> tuple[float, object]:
 
 def kernel_floor(repeat: int) -> float:
     from grader.kernel.session import KernelSession
-    from grader.kernel.launch import default_launcher
+    from grader.kernel.bubblewrap import default_launcher
     launcher = default_launcher()
     times = []
     for _ in range(repeat):
@@ -61,7 +61,7 @@ def main():
     parser.add_argument('--skip-one-worker', action='store_true', help='only measure 2 workers')
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
-    from grader.kernel.launch import default_launcher
+    from grader.kernel.bubblewrap import default_launcher
     print(f'launcher: {default_launcher().description}')
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

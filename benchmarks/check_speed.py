@@ -38,7 +38,7 @@ def main():
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--notebook', default=str(REPO / 'submissions' / 'A2-solution.ipynb'))
     args = parser.parse_args()
-    from grader.kernel.launch import default_launcher
+    from grader.kernel.bubblewrap import default_launcher
     launcher = default_launcher()
     print(f'launcher: {launcher.description}')
     floors, checks = [], []

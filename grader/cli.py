@@ -89,7 +89,7 @@ def cmd_grade(args) -> int:
         if value and not Path(value).exists():
             print(f'grader grade: {value}: no such file or folder', file=sys.stderr)
             return 2
-    from .kernel.launch import default_launcher
+    from .kernel.bubblewrap import default_launcher
     launcher = default_launcher()
     print(('student code runs in: ' if launcher.isolated else 'WARNING: ') + launcher.description,
           file=sys.stderr, flush=True)

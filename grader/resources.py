@@ -1,5 +1,6 @@
 """Where the grader's data lives once installed: rubrics, the assignment's notebooks, and, in a student kit, the
 precomputed public expected values and the data file that replace the reference solution."""
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -32,3 +33,9 @@ def is_student_kit() -> bool:
 
 def kit_support_files() -> list[Path]:
     return sorted(p for p in kit_dir().iterdir() if p.name != KIT_EXPECTED)
+
+
+def cache_root() -> Path:
+    """``$A2G_CACHE_DIR``, else ``~/.cache/a2grader``: the grader's own files (font list, kernel site folder),
+    never a student's."""
+    return Path(os.environ.get('A2G_CACHE_DIR') or Path.home() / '.cache' / 'a2grader')

@@ -111,7 +111,7 @@ def test_unreadable_notebooks_get_a_status_and_a_message_never_a_silent_zero(tmp
 
 
 def test_a_value_too_large_to_grade_is_an_error_not_a_crash():
-    from grader.kernel.launch import default_launcher
+    from grader.kernel.bubblewrap import default_launcher
     probes = 'def huge(ns):\n    import numpy\n    return numpy.arange(3_000_000.0)\n\ndef small(ns):\n    return 1\n'
     with KernelSession(default_launcher(), [probes]) as session:
         huge, small = session.call_many([('huge', {}), ('small', {})], 60)

@@ -53,7 +53,7 @@ from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
 
-from .launch import Limits, LimitsLauncher, _CommandKernelManager, bootstrap, hidden_from_kernel, kernel_env
+from .launch import Limits, LimitsLauncher, CommandKernelManager, bootstrap, hidden_from_kernel, kernel_env
 
 SANDBOX = '/sandbox'            # the working folder inside; short, and the same for every notebook
 SITE = '/kernel/site'            # the kernel's sys.path entry: links into LIBS
@@ -66,7 +66,7 @@ SYSTEM_LINKS = ('bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32')
 ETC_FILES = ('/etc/ld.so.cache', '/etc/localtime')
 
 
-class _SandboxKernelManager(_CommandKernelManager):
+class _SandboxKernelManager(CommandKernelManager):
     owner: tuple[int, int] | None = None
     runtime: str = ''
 

@@ -15,12 +15,10 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from ..resources import cache_root
+from .session import KernelSession
+
 WARM = 'def warm_matplotlib(ns):\n    import matplotlib.pyplot\n    return 1\n'
-
-
-def cache_root() -> Path:
-    """``$A2G_CACHE_DIR``, else ``~/.cache/a2grader``: the grader's own files, never a student's."""
-    return Path(os.environ.get('A2G_CACHE_DIR') or Path.home() / '.cache' / 'a2grader')
 
 
 def _folder(launcher) -> Path:
@@ -46,8 +44,7 @@ def font_files(launcher) -> list[tuple[str, Path]]:
 
 
 def _build(launcher, folder: Path) -> None:
-    from .session import KernelSession
-    with KernelSession(launcher, [WARM], font_cache=False) as session:
+    with KernelSession(launcher, [WARM]) as session:
         if not session.call('warm_matplotlib', {}, 120).ok:
             return
         built = sorted((session.workdir / '.matplotlib').glob('fontlist-*.json'))

@@ -3,7 +3,7 @@
 ``LimitsLauncher`` starts ipykernel with resource limits, a scrubbed environment and a ``sys.path`` that holds
 the third-party packages but neither ``grader`` nor ``reference``. It does not isolate the kernel from the
 host's files or network: results say ``isolated: false``. ``grader.kernel.bubblewrap.BwrapLauncher`` adds that isolation;
-``default_launcher()`` picks it when bubblewrap works here.
+``bubblewrap.default_launcher()`` picks it when bubblewrap works here.
 """
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+
+from ..resources import cache_root
 
 # Names in site-packages the kernel must not see: the grader's own entries, and tools a kernel that only runs
 # graded code never uses (the debugger and the completion engine, which ipykernel and IPython otherwise import at
@@ -106,7 +108,6 @@ def kernel_site() -> Path:
     """
     global _site_farm
     if _site_farm is None:
-        from .fontcache import cache_root
         links = _site_links()
         digest = hashlib.sha256(repr(sorted(links.items())).encode()).hexdigest()[:12]
         farm = cache_root() / f'site-{digest}'
@@ -123,7 +124,7 @@ def kernel_site() -> Path:
     return _site_farm
 
 
-class _CommandKernelManager(AsyncKernelManager):
+class CommandKernelManager(AsyncKernelManager):
     """An AsyncKernelManager that launches our command instead of a kernelspec's."""
 
     launch_argv: list[str] = []
@@ -144,7 +145,7 @@ class LimitsLauncher:
         return [self.python, '-I', '-S', '-c', code, '-f', '{connection_file}']
 
     def manager(self, workdir: Path) -> AsyncKernelManager:
-        km = _CommandKernelManager(kernel_name='python3')
+        km = CommandKernelManager(kernel_name='python3')
         km.launch_argv = self.argv()
         return km
 
@@ -152,9 +153,3 @@ class LimitsLauncher:
         # The kernel's own chatter (warnings, crash dumps) is not for the TA's terminal.
         return {'cwd': str(workdir), 'env': kernel_env(workdir), 'stdout': subprocess.DEVNULL,
                 'stderr': subprocess.DEVNULL}
-
-
-def default_launcher():
-    """The bubblewrap sandbox where it works here, else limits alone, saying so; see ``grader.kernel.bubblewrap``."""
-    from .bubblewrap import default_launcher as choose
-    return choose()

@@ -97,7 +97,8 @@ class KernelSession:
     support_files: Iterable[Path] = ()
     notebook: Path | None = None
     define_timeout: float = 30.0     # for all the definitions together
-    font_cache: bool = True     # copy matplotlib's prebuilt font list in (grader.kernel.fontcache)
+    # (path inside the working folder, file to copy there): e.g. matplotlib's prebuilt font list (kernel.fontcache)
+    placed_files: Iterable[tuple[str, Path]] = ()
     restarts: int = 0
     notes: list[DefinitionNote] = field(default_factory=list)
 
@@ -113,11 +114,9 @@ class KernelSession:
             shutil.copy(f, self.workdir / Path(f).name)
         if self.notebook is not None:
             shutil.copy(self.notebook, self.workdir / Path(self.notebook).name)
-        if self.font_cache:
-            from .fontcache import font_files
-            for inside, cached in font_files(self.launcher):
-                (self.workdir / inside).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(cached, self.workdir / inside)
+        for inside, source in self.placed_files:
+            (self.workdir / inside).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, self.workdir / inside)
 
     # ------------------------------------------------------------ lifecycle
     def spawn(self):

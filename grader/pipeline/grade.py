@@ -9,9 +9,10 @@ from typing import Iterable
 from ..kernel import probes
 from ..checks import GRADED_NAMES
 from ..checks.runner import is_code_check, run_answer_check, run_code_check
+from ..kernel.fontcache import font_files
 from ..kernel.session import KernelSession
 from .flags import scan as scan_flags
-from ..kernel.launch import default_launcher
+from ..kernel.bubblewrap import default_launcher
 from .load import NotebookError, load_notebook
 from ..model import CheckResult, Lateness, ManualScore, Rubric, SubmissionResult
 from .score import score
@@ -48,7 +49,8 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
     items = [it for it in rubric.items if mode == 'grade' or it.visibility == 'public']
     results: dict[str, CheckResult] = {}
     code_items = [it for it in items if _guarded(it, results, lambda: is_code_check(it.check))]
-    session = KernelSession(launcher, probe_sources(), support_files(), notebook=path)
+    session = KernelSession(launcher, probe_sources(), support_files(), notebook=path,
+                            placed_files=font_files(launcher) if code_items else ())
     try:
         if code_items:
             session.spawn()     # the kernel boots while the notebook is read and the reference imported
