@@ -1,4 +1,4 @@
-"""A fully-connected network for regression with the course's API (a2-facts §1).
+"""A fully-connected network for regression with the course's API (README, "The assignment").
 
 Gradient convention: ``gradient_f`` returns **half** the true gradient of ``error_f`` (the course's delta
 omits the factor 2 of the squared error). Training is unaffected in direction; graders comparing gradients

@@ -1,4 +1,4 @@
-"""Gradient-descent optimizers with the course's API (a2-facts §1).
+"""Gradient-descent optimizers with the course's API (README, "The assignment").
 
 Both methods update ``all_weights`` in place, because the network's per-layer weight matrices are views into
 that one vector: reassigning it would silently stop training.

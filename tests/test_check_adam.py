@@ -1,4 +1,4 @@
-"""adam: realistic wrong Adams (a2-facts §2) are rejected and named; unusual correct ones are accepted."""
+"""adam: realistic wrong Adams (README, "The assignment") are rejected and named; unusual correct ones are accepted."""
 import pytest
 
 from nbtools import grade_items, student_notebook

@@ -1,4 +1,4 @@
-"""The reference solution reproduces the figures the grader is built on (a2-facts §1-2).
+"""The reference solution reproduces the figures the grader is built on (README, "The assignment").
 
 Every expected number here is a literal taken from the facts sheet (re-computed once in NumPy 2.x), never
 computed by the code under test: if the reference drifts, these tests say so instead of following it.

@@ -1,4 +1,4 @@
-"""Hidden adam cases: problems on which every wrong Adam of a2-facts §2 gives a different answer.
+"""Hidden adam cases: problems on which every wrong Adam students write (README, "The assignment") gives a different answer.
 
 Each case's expected value holds the correct result and each known variant's, so a wrong answer can be named.
 Epsilon inside the square root and a gradient pre-scaled by the learning rate agree with Adam except where the

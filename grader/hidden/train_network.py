@@ -5,7 +5,7 @@ come from the item's params. The expected value of a case holds the reference's 
 known variants, computed here by a subclass of the reference network, so a wrong trace can be named.
 
 Harmless variants are accepted as correct, alone or combined: Adam with epsilon inside the square root or with the
-gradient multiplied by the learning rate before the moments (the adam check marks those; a2-facts §2 says no other
+gradient multiplied by the learning rate before the moments (the adam check marks those; README, "The assignment": no other
 check may), and a gradient_f returning the full gradient instead of the course's half. The tolerance alone does not
 cover them: over 300 random cases the trace with epsilon inside the root departs from the reference by more than
 1e-4 (relative) in 13 % of cases, up to 0.8 %, because √(v̂ + ε) differs from √v̂ + ε by over 1e-4 once a gradient is below about 1e-2; the scaled

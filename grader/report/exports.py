@@ -4,7 +4,7 @@ Every writer takes ``results``: (meta, result) pairs as ``Gradebook.results_for_
 may also be a ``SubmissionResult.to_dict()`` dict). Files are written whole to a temporary name, then renamed:
 a run killed mid-export leaves the previous file, never half a grades.csv.
 
-grades.csv decisions (a2-facts §5):
+grades.csv decisions (README, "Canvas formats"):
 - Canvas matches rows by its user ``ID`` only; names and SIS fields come from the roster (the gradebook
   export's own columns, ``grader.canvas.roster.read_roster``) when given, else from the meta.
 - Anonymous submissions (``anon_…`` keys, no user id) are left out and listed in the warnings: an anonymous
