@@ -1,14 +1,34 @@
-"""The `grader` command: a thin layer over functions the tests call directly. Heavy imports stay inside commands
-so that `grader --help` starts fast."""
+"""The `grader` command: a thin layer over functions the tests call directly.
+
+Every mistake a user can make ends in one line saying what is wrong and how to fix it, and an exit code
+(``grader.errors``): never a traceback. Heavy imports stay inside commands so that `grader --help` starts fast.
+"""
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 
 from . import __version__
+from .errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_OK, InputError
+
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = f'''exit codes:
+  {EXIT_OK}    done: every submission graded (check: every public code check passes)
+  {EXIT_INCOMPLETE}    done, but some submissions could not be graded (check: some public code checks fail)
+  {EXIT_BAD_INPUT}    nothing done: a file, folder, option or the rubric needs fixing (the message says what)
+  {EXIT_INTERNAL}    the grader itself failed (a report file is named; please send it to the maintainers)
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C): a re-run of grader grade resumes where it stopped'''
+
+
+def _path(value) -> Path | None:
+    return Path(value) if value else None
 
 
 def _rubric(path):
@@ -16,144 +36,154 @@ def _rubric(path):
     try:
         return load_rubric(path or default_rubric_path())
     except RubricError as exc:
-        raise SystemExit(f'grader: the rubric has problems:\n{exc}')
+        raise InputError(f'the rubric has problems:\n{exc}') from None
 
 
+# ---------------------------------------------------------------- check (students)
 def cmd_check(args) -> int:
-    from .kit.selfcheck import all_public_pass, format_table, self_check
+    from .kit.selfcheck import code_checks_pass, format_table, self_check
     notebook = Path(args.notebook)
     if not notebook.exists():
-        print(f'grader check: {notebook}: no such file', file=sys.stderr)
-        return 2
+        raise InputError(f'{notebook}: no such file')
+    if notebook.is_dir():
+        raise InputError(f'{notebook} is a folder: give your notebook file, e.g. {notebook / "Lastname-A2.ipynb"}')
     rubric = _rubric(args.rubric)
+    live = None
     if not args.json:
-        print(f'Checking {notebook.name} (public checks; a few seconds)...', file=sys.stderr, flush=True)
-    result = self_check(notebook, rubric)
+        from .kit.live import LiveLine
+        print(f'Checking {notebook.name} with the public checks...', file=sys.stderr, flush=True)
+        live = LiveLine({it.id: it.title for it in rubric.items})
+    try:
+        result = self_check(notebook, rubric, on_check=live)
+    finally:
+        if live is not None:
+            live.close()
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
         print(format_table(result, rubric))
-    return 0 if all_public_pass(result, rubric) else 1
+    return EXIT_OK if code_checks_pass(result, rubric) else EXIT_INCOMPLETE
 
 
-def cmd_rubric_validate(args) -> int:
-    from .rubric.load import cmd_rubric_validate as run
-    code, text = run(args.file)
+# ---------------------------------------------------------------- rubric (instructors)
+def cmd_rubric(args) -> int:
+    from .rubric.load import rubric_command
+    code, text = rubric_command(args.file, args.rubric_command)
     print(text, file=sys.stdout if code == 0 else sys.stderr)
     return code
 
 
-def cmd_rubric_show(args) -> int:
-    from .rubric.load import cmd_rubric_show as run
-    code, text = run(args.file)
-    print(text, file=sys.stdout if code == 0 else sys.stderr)
-    return code
-
-
+# ---------------------------------------------------------------- kit (instructors)
 def cmd_kit_build(args) -> int:
     from .kit.build import build_kit
     from .resources import is_student_kit
     if is_student_kit():
-        print('grader kit build: this is already a student kit; build kits from the full grader', file=sys.stderr)
-        return 2
+        raise InputError('this is already a student kit; build kits from the full grader')
     try:
         out = build_kit(Path(args.out), _rubric(args.rubric))
     except FileExistsError as exc:
-        print(f'grader kit build: {exc}', file=sys.stderr)
-        return 2
-    print(f'wrote the student kit to {out} (public checks and their expected values; no solution, no hidden '
-          'checks)')
-    return 0
+        raise InputError(str(exc)) from None
+    print(f'wrote the student kit to {out}: students install it with `pip install {out.name}` and run '
+          '`grader check Lastname-A2.ipynb` (public checks and their expected values; no solution, no hidden checks)')
+    return EXIT_OK
 
 
-def _batch_options(args):
-    from .batch.driver import BatchOptions
-    return BatchOptions(submissions=Path(args.submissions), out=Path(args.out),
-                        rubric_path=Path(args.rubric) if args.rubric else None,
-                        roster=_path(args.roster), times=_path(args.times), extensions=_path(args.extensions),
-                        manual=_path(args.manual), due=args.due, no_late_penalty=args.no_late_penalty,
-                        assignment_id=args.assignment_id, workers=args.workers, force=args.force,
-                        wall_budget=args.budget)
-
-
-def _path(value):
-    return Path(value) if value else None
-
-
+# ---------------------------------------------------------------- grade and rescore (TAs)
 def cmd_grade(args) -> int:
-    from .batch.driver import grade_batch
-    from .canvas.side_files import InputError
+    from .batch.driver import BatchOptions, grade_batch
     from .batch.progress import ProgressBar
-    for name in ('submissions', 'roster', 'times', 'extensions', 'manual'):
-        value = getattr(args, name)
-        if value and not Path(value).exists():
-            print(f'grader grade: {value}: no such file or folder', file=sys.stderr)
-            return 2
     from .kernel.bubblewrap import default_launcher
+    if args.workers < 1:
+        raise InputError(f'--workers {args.workers}: give 1 or more')
+    if args.budget <= 0:
+        raise InputError(f'--budget {args.budget}: give a number of seconds above 0')
+    for name in ('roster', 'times', 'extensions', 'manual', 'rubric'):
+        value = getattr(args, name)
+        if value and not Path(value).is_file():
+            what = 'is a folder, not a file' if Path(value).is_dir() else 'no such file'
+            raise InputError(f'--{name} {value}: {what}')
     launcher = default_launcher()
     print(('student code runs in: ' if launcher.isolated else 'WARNING: ') + launcher.description,
           file=sys.stderr, flush=True)
-    try:
-        summary = grade_batch(_batch_options(args), ProgressBar())
-    except InputError as exc:
-        print(f'grader grade: {exc}', file=sys.stderr)
-        return 2
+    opts = BatchOptions(submissions=Path(args.submissions), out=Path(args.out), rubric_path=_path(args.rubric),
+                        roster=_path(args.roster), times=_path(args.times), extensions=_path(args.extensions),
+                        manual=_path(args.manual), due=args.due, no_late_penalty=args.no_late_penalty,
+                        assignment_id=args.assignment_id, workers=args.workers, force=args.force,
+                        wall_budget=args.budget, isolated=launcher.isolated)
+    summary = grade_batch(opts, ProgressBar())
     _print_summary(summary)
-    return 0
+    return EXIT_INCOMPLETE if summary.problems else EXIT_OK
+
+
+def cmd_rescore(args) -> int:
+    from .batch.driver import rescore_dir
+    for name in ('manual', 'rubric', 'roster'):
+        value = getattr(args, name)
+        if value and not Path(value).is_file():
+            raise InputError(f'--{name} {value}: no such file')
+    summary = rescore_dir(Path(args.out), _path(args.manual), _path(args.rubric), _path(args.roster))
+    _print_summary(summary)
+    return EXIT_INCOMPLETE if summary.problems else EXIT_OK
+
+
+def _listed(title: str, lines: list[str], limit: int = 20) -> None:
+    if not lines:
+        return
+    print(f'{len(lines)} {title}:')
+    for line in lines[:limit]:
+        print(f'  - {line}')
+    if len(lines) > limit:
+        print(f'  ... and {len(lines) - limit} more (all of them in report.html and results.json)')
 
 
 def _print_summary(summary) -> None:
     print(f'{summary.submissions} submission(s): {summary.graded} graded now, {summary.cached} unchanged '
           f'(kept from the last run).')
-    if summary.problems:
-        print(f'{len(summary.problems)} not graded normally (see report.html):')
-        for p in summary.problems:
-            print(f'  - {p}')
-    if summary.warnings:
-        print(f'{len(summary.warnings)} warning(s) (also in report.html):')
-        for w in summary.warnings[:20]:
-            print(f'  - {w}')
-        if len(summary.warnings) > 20:
-            print(f'  ... and {len(summary.warnings) - 20} more')
+    _listed('not graded (left blank in grades.csv; see report.html)', summary.problems)
+    _listed('other file(s) submitted besides the graded notebook', summary.other_files)
+    _listed('warning(s)', summary.warnings)
     for name, path in summary.outputs.items():
         print(f'{name:>13}: {path}')
 
 
-def cmd_rescore(args) -> int:
-    from .batch.driver import rescore_dir
-    from .canvas.side_files import InputError
-    try:
-        summary = rescore_dir(Path(args.out), _path(args.manual), Path(args.rubric) if args.rubric else None,
-                              _path(args.roster))
-    except (InputError, FileNotFoundError) as exc:
-        print(f'grader rescore: {exc}', file=sys.stderr)
-        return 2
-    _print_summary(summary)
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog='grader', description='Autograder for Assignment 2 notebooks.')
+# ---------------------------------------------------------------- the parser
+def build_parser(kit: bool = False) -> argparse.ArgumentParser:
+    """The full grader's commands; a student kit's parser has only ``check``, the one command that works there."""
+    parser = argparse.ArgumentParser(
+        prog='grader', formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXIT_CODES,
+        description='Self-check an Assignment 2 notebook.' if kit else 'Autograder for Assignment 2 notebooks.')
     parser.add_argument('--version', action='version', version=f'grader {__version__}')
     sub = parser.add_subparsers(dest='command', metavar='COMMAND')
 
-    p = sub.add_parser('check', help="self-check a notebook with the public checks (students)")
+    p = sub.add_parser('check', help='self-check a notebook with the public checks (students)',
+                       description='Run the public checks on your notebook: which pass, what to fix. Hidden checks '
+                                   'run only when your TA grades.', epilog=EXIT_CODES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('notebook', help='your notebook, e.g. Lastname-A2.ipynb')
-    p.add_argument('--json', action='store_true', help='print the machine-readable result')
+    p.add_argument('--json', action='store_true', help='print the machine-readable result (README, Results schema)')
     p.add_argument('--rubric', help='rubric YAML (default: the bundled A2 rubric)')
     p.set_defaults(func=cmd_check)
+    if kit:
+        return parser
 
     p = sub.add_parser('grade', help="grade a Canvas download (zip or folder) into grades.csv, feedback, a report "
-                                     "(TAs)")
+                                     "(TAs)", epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description='Grade every notebook of a Canvas "Download Submissions" zip or folder. Writes '
+                                   'grades.csv (Canvas import), results.csv/json, feedback/ and report.html into '
+                                   '--out; a re-run skips unchanged notebooks.')
     p.add_argument('submissions', help="Canvas's Download Submissions zip, or a folder of its files")
-    p.add_argument('--out', required=True, help='output folder (created; re-runs skip unchanged notebooks)')
+    p.add_argument('--out', required=True, help='output folder: new, empty, or one grader grade wrote before (the '
+                                                'grader never writes over files it did not create)')
     p.add_argument('--rubric', help='rubric YAML (default: the bundled A2 rubric)')
-    p.add_argument('--roster', help="Canvas gradebook export CSV: names, sections, partners' ids")
-    p.add_argument('--times', help='CSV user_id,submitted_at (ISO 8601 with offset) for late penalties')
+    p.add_argument('--roster', help="Canvas gradebook export CSV (Grades > Export): names, sections, partners' ids")
+    p.add_argument('--times', help='CSV user_id,submitted_at (ISO 8601 with offset) for late penalties: from '
+                                   'grader canvas pull, or exported from Canvas')
     p.add_argument('--extensions', help='CSV user_id,extra_days or user_id,new_due')
     p.add_argument('--manual', help='CSV user_id,item_id,points,comment: TA scores and overrides')
-    p.add_argument('--due', help="due date (ISO 8601 with offset), instead of the rubric's")
-    p.add_argument('--no-late-penalty', action='store_true', help='Canvas applies its own late policy')
+    p.add_argument('--due', help="due date (ISO 8601 with offset, e.g. 2026-10-02T23:59:00-06:00), instead of the "
+                                 "rubric's")
+    p.add_argument('--no-late-penalty', action='store_true', help='deduct nothing for lateness (Canvas applies its '
+                                                                  'own late policy)')
     p.add_argument('--assignment-id', help="Canvas assignment id for grades.csv's column (else the rubric's)")
     p.add_argument('--workers', type=int, default=os.cpu_count() or 1, help='notebooks graded at once '
                    '(default: the number of cores)')
@@ -161,38 +191,59 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--budget', type=float, default=300.0, help='seconds per notebook (default 300)')
     p.set_defaults(func=cmd_grade)
 
-    p = sub.add_parser('rescore', help='merge TA scores into a graded folder and rewrite every output (TAs)')
+    p = sub.add_parser('rescore', help='merge TA scores into a graded folder and rewrite every output (TAs)',
+                       description='Score a graded folder again from its gradebook (no notebook is run): after TA '
+                                   'scores, a new rubric or a new roster.', epilog=EXIT_CODES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('out', help='the folder `grader grade` wrote')
     p.add_argument('--manual', help='CSV user_id,item_id,points,comment')
-    p.add_argument('--rubric', help='rubric YAML (default: the bundled A2 rubric)')
-    p.add_argument('--roster', help='Canvas gradebook export CSV')
+    p.add_argument('--rubric', help='rubric YAML (default: the rubric the folder was graded with)')
+    p.add_argument('--roster', help='Canvas gradebook export CSV (default: the one given to grader grade)')
     p.set_defaults(func=cmd_rescore)
 
     p = sub.add_parser('rubric', help='validate or show a rubric YAML (instructors)')
     rsub = p.add_subparsers(dest='rubric_command', metavar='ACTION', required=True)
-    r = rsub.add_parser('validate', help='report every problem with its line number')
-    r.add_argument('file')
-    r.set_defaults(func=cmd_rubric_validate)
-    r = rsub.add_parser('show', help='print the rubric as a table')
-    r.add_argument('file')
-    r.set_defaults(func=cmd_rubric_show)
+    for action, text in (('validate', 'report every problem with its line number'),
+                         ('show', 'print the rubric as a table, with its deductions')):
+        r = rsub.add_parser(action, help=text, description=text)
+        r.add_argument('file', help='the rubric YAML, e.g. rubrics/a2.yaml')
+        r.set_defaults(func=cmd_rubric)
 
     p = sub.add_parser('kit', help="build the students' self-check kit (instructors)")
     ksub = p.add_subparsers(dest='kit_command', metavar='ACTION', required=True)
-    k = ksub.add_parser('build', help='write the kit to a new folder')
-    k.add_argument('out')
+    k = ksub.add_parser('build', help='write the kit (a folder students pip install) to a new folder')
+    k.add_argument('out', help='a new or empty folder')
     k.add_argument('--rubric', help='rubric YAML (default: the bundled A2 rubric)')
     k.set_defaults(func=cmd_kit_build)
     return parser
 
 
+def _internal_error(command: str) -> int:
+    report = Path(tempfile.mkstemp(prefix='grader-error-', suffix='.txt')[1])
+    report.write_text(f'grader {__version__}, command {command}\n\n{traceback.format_exc()}', encoding='utf-8')
+    print(f'grader {command}: the grader itself failed ({sys.exc_info()[1]!r:.200}); nothing you did caused this. '
+          f'Details: {report}', file=sys.stderr)
+    return EXIT_INTERNAL
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    from .resources import is_student_kit
+    parser = build_parser(kit=is_student_kit())
     args = parser.parse_args(argv)
     if not getattr(args, 'func', None):
         parser.print_help()
-        return 2
-    return args.func(args)
+        return EXIT_BAD_INPUT
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f'grader {args.command}: {exc}', file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f'\ngrader {args.command}: interrupted; a re-run of the same command resumes where it stopped',
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:   # noqa: BLE001 - a TA gets one line and a report file, never a traceback
+        return _internal_error(args.command)
 
 
 if __name__ == '__main__':

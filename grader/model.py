@@ -10,6 +10,11 @@ Visibility = Literal['public', 'hidden']
 SubmissionStatus = Literal['graded', 'error', 'timeout', 'not-a-notebook', 'invalid-notebook', 'empty']
 
 
+def status_for(fraction: float) -> CheckStatus:
+    """'pass' with every point, 'fail' with none, 'partial' between: one rule for checks' verdicts and TA scores."""
+    return 'pass' if fraction >= 1 else 'fail' if fraction <= 0 else 'partial'
+
+
 # ---------------------------------------------------------------- rubric
 @dataclass(frozen=True)
 class Category:
@@ -128,6 +133,15 @@ class CheckResult:
     hidden_failed: bool = False     # some hidden case failed (its inputs are never shown)
     details: dict[str, Any] = field(default_factory=dict)   # for the TA's report; never shown for hidden cases
 
+    def to_raw(self) -> dict[str, Any]:
+        """The verdict as ``SubmissionResult.raw_checks`` stores it (no details: they may hold hidden inputs)."""
+        return {'status': self.status, 'fraction': self.fraction, 'message': self.message,
+                'hidden_failed': self.hidden_failed}
+
+    @classmethod
+    def from_raw(cls, item_id: str, d: dict[str, Any]) -> CheckResult:
+        return cls(item_id, d['status'], float(d['fraction']), d.get('message', ''), bool(d.get('hidden_failed')))
+
 
 # ---------------------------------------------------------------- score
 @dataclass(frozen=True)
@@ -160,12 +174,38 @@ class ManualScore:
     comment: str = ''
     deductions: tuple[str, ...] = ()     # ids of the rubric deductions the TA applied (points follow from them)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {'item_id': self.item_id, 'points': self.points, 'comment': self.comment,
+                'deductions': list(self.deductions)}
+
+    @classmethod
+    def from_dict(cls, d: ManualScore | dict[str, Any]) -> ManualScore:
+        if isinstance(d, ManualScore):
+            return d
+        return cls(d['item_id'], float(d['points']), d.get('comment', '') or '', tuple(d.get('deductions') or ()))
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A TA's extension for one student: extra days, or a new due date (ISO 8601 with offset)."""
+    extra_days: float = 0.0
+    new_due: str | None = None
+
 
 @dataclass(frozen=True)
 class Lateness:
     seconds_late: float | None      # None: unknown
     uncertain: bool = False         # only Canvas's LATE marker was seen
     extension_days: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {'seconds_late': self.seconds_late, 'uncertain': self.uncertain, 'extension_days': self.extension_days}
+
+    @classmethod
+    def from_dict(cls, d: Lateness | dict[str, Any] | None) -> Lateness | None:
+        if d is None or isinstance(d, Lateness):
+            return d
+        return cls(**{k: d[k] for k in ('seconds_late', 'uncertain', 'extension_days') if k in d})
 
 
 @dataclass
@@ -206,3 +246,98 @@ class SubmissionResult:
             'elapsed_seconds': self.elapsed_seconds,
             'raw_checks': {k: dict(v) for k, v in self.raw_checks.items()},
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SubmissionResult:
+        """The inverse of ``to_dict``."""
+        items = [ItemScore(id=item_id, title=c.get('title', item_id), category=c.get('category', ''),
+                           visibility=c.get('visibility', 'public'), status=c['status'], points=c['points'],
+                           max_points=c['max_points'], message=c.get('message', ''), manual=c.get('manual', False))
+                 for item_id, c in (d.get('checks') or {}).items()]
+        return cls(notebook=d.get('notebook', ''), status=d['status'], message=d.get('message', ''),
+                   mode=d.get('mode', 'grade'), seed=d.get('seed'), sha256=d.get('sha256'),
+                   isolated=d.get('isolated', False), items=items,
+                   totals=Totals(**d['totals']) if d.get('totals') else None,
+                   flags=list(d.get('flags') or ()), notes=list(d.get('notes') or ()),
+                   elapsed_seconds=d.get('elapsed_seconds'),
+                   raw_checks={k: dict(v) for k, v in (d.get('raw_checks') or {}).items()})
+
+    def verdicts(self) -> dict[str, CheckResult]:
+        """The checks' verdicts before points (what a rescore recomputes from)."""
+        return {k: CheckResult.from_raw(k, v) for k, v in self.raw_checks.items()}
+
+
+# ---------------------------------------------------------------- batch
+@dataclass(frozen=True)
+class Partner:
+    name: str
+    user_id: str | None = None      # None: named in the file name, not found in the roster
+
+
+@dataclass(frozen=True)
+class StudentRecord:
+    """What the batch knows about one student besides the grade: who, which file, when, with whom, under which
+    rubric. Stored with the result in the gradebook; what exports, reports, the review desk and Canvas read."""
+    student_key: str                        # user id, anon_… or the entry's name: unique in a download
+    user_id: str | None = None
+    anon_id: str | None = None
+    name: str = ''
+    section: str = ''
+    sis_user_id: str = ''
+    sis_login_id: str = ''
+    notebook_path: str | None = None        # the grader's working copy of the graded notebook
+    original_name: str | None = None        # the file name as the student uploaded it
+    attachment_id: str | None = None
+    notebook_sha256: str | None = None
+    other_files: tuple[str, ...] = ()       # files of the submission that were not graded
+    late_marker: bool = False               # Canvas's LATE in the entry name
+    lateness: Lateness | None = None
+    partners: tuple[Partner, ...] = ()
+    warnings: tuple[str, ...] = ()
+    manual: tuple[ManualScore, ...] = ()    # the TA scores the result was scored with
+    rubric_hash: str = ''
+    grader_version: str = ''
+    run_id: int | None = None
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.user_id or self.student_key.lower().startswith('anon_')
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.student_key
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        d.update(other_files=list(self.other_files), warnings=list(self.warnings),
+                 lateness=None if self.lateness is None else self.lateness.to_dict(),
+                 partners=[{'name': p.name, 'user_id': p.user_id} for p in self.partners],
+                 manual=[m.to_dict() for m in self.manual])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StudentRecord:
+        """Tolerant of keys it does not know (a newer gradebook) and of missing ones (an older one)."""
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        partners = []
+        for p in known.get('partners') or ():
+            if isinstance(p, Partner):
+                partners.append(p)
+            elif isinstance(p, dict):
+                partners.append(Partner(str(p.get('name') or ''), None if p.get('user_id') in (None, '') else
+                                        str(p['user_id'])))
+            else:
+                partners.append(Partner(str(p)))
+        uid = known.get('user_id')
+        return cls(**{**known, 'user_id': None if uid in (None, '') else str(uid),
+                      'student_key': str(known.get('student_key') or ''),
+                      'name': known.get('name') or '', 'section': known.get('section') or '',
+                      'sis_user_id': known.get('sis_user_id') or '', 'sis_login_id': known.get('sis_login_id') or '',
+                      'attachment_id': None if known.get('attachment_id') in (None, '') else
+                      str(known['attachment_id']),
+                      'other_files': tuple(known.get('other_files') or ()),
+                      'warnings': tuple(known.get('warnings') or ()),
+                      'lateness': Lateness.from_dict(known.get('lateness')),
+                      'partners': tuple(partners),
+                      'manual': tuple(ManualScore.from_dict(m) for m in known.get('manual') or ()),
+                      'rubric_hash': known.get('rubric_hash') or '', 'grader_version': known.get('grader_version') or ''})

@@ -72,7 +72,11 @@ def test_a_download_becomes_every_output_and_a_rerun_is_cached(download, tmp_pat
     assert rows[1][0] == '    Points Possible'
     graded = {r[1]: r[5] for r in rows[2:]}
     assert graded['1002'] == graded['1005']      # the partner named in the file name gets the same grade
-    assert graded['1003'] == '0'                 # an unreadable notebook: 0, with its status and message
+    # an unreadable notebook and a PDF: blank (never 0), with their status and message in results and the summary
+    assert graded['1003'] == '' and graded['1004'] == ''
+    assert any('1003' in p or 'Broken' in p for p in summary.problems) and len(summary.problems) == 2
+    assert any('Pat-A2.pdf' in f for f in summary.other_files)
+    assert results['1004']['other_files'] == ['Pat-A2.pdf']
     feedback = sorted(p.name for p in (out / 'feedback').iterdir())
     assert '1001_5001_feedback.md' in feedback and '1001_5001_feedback.html' in feedback
     assert 'img' in (out / 'report.html').read_text()
@@ -121,7 +125,7 @@ def test_a_run_killed_midway_resumes_with_nothing_lost_or_duplicated(download, t
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr        # 1: two of the four could not be graded (broken JSON, a PDF)
     with sqlite3.connect(db) as con:
         keys = [r[0] for r in con.execute('select student_key from submissions')]
         checks = con.execute('select student_key, item_id, count(*) from checks group by 1, 2 having count(*) > 1')

@@ -1,7 +1,10 @@
 """The TA's side files: submission times, extensions and manual scores, and the lateness they give."""
 import pytest
 
-from grader.canvas.side_files import Extension, InputError, lateness_for, read_extensions, read_manual, read_times
+from grader.canvas.side_files import read_extensions, read_manual, read_times
+from grader.errors import InputError
+from grader.model import Extension
+from grader.pipeline.late import lateness_for
 from grader.pipeline.late import late_penalty
 from grader.model import LatePolicy, ManualScore
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.errors import InputError
+
 from grader.canvas.names import parse_entry_name, partner_last_names
 from grader.canvas.collect import Limits, _member_name, collect
 from grader.canvas.roster import read_roster, resolve_partners
@@ -278,8 +280,17 @@ def test_a_folder_of_canvas_downloads(tmp_path):
 
 def test_neither_zip_nor_folder_is_an_error(tmp_path):
     (tmp_path / 'x.txt').write_text('hi')
-    with pytest.raises(ValueError, match='neither a folder nor a zip'):
+    with pytest.raises(InputError, match='not a zip file: give the zip'):
         collect(tmp_path / 'x.txt', tmp_path / 'work')
+
+
+@pytest.mark.parametrize('damage', ['truncated', 'renamed'])
+def test_a_damaged_zip_says_so(tmp_path, damage):
+    data = (SAMPLE / 'canvas-submissions.zip').read_bytes()
+    bad = tmp_path / 'submissions.zip'
+    bad.write_bytes(data[:len(data) // 2] if damage == 'truncated' else b'not a zip at all')
+    with pytest.raises(InputError, match='damaged or incomplete.*download the submissions from Canvas again'):
+        collect(bad, tmp_path / 'work')
 
 
 # ---------------------------------------------------------------- the sample download

@@ -4,7 +4,8 @@ import json
 from dataclasses import asdict
 
 from grader.report.exports import (feedback_prefix, num, write_feedback, write_grades_csv, write_results_csv, write_results_json)
-from grader.model import Category, Item, ItemScore, LatePolicy, Lateness, Rubric, SubmissionResult, Totals
+from grader.model import (Category, Item, ItemScore, LatePolicy, Lateness, Rubric, StudentRecord, SubmissionResult,
+                          Totals)
 from grader.canvas.roster import Roster, RosterStudent, split_name
 
 ITEMS = [('adam', 'code', 40, 'public'), ('partition', 'code', 30, 'hidden'),
@@ -43,7 +44,8 @@ def failed(status='error', message=XSS):
 
 
 def meta(key, uid, name, attachment, **extra):
-    return {'student_key': key, 'user_id': uid, 'name': name, 'attachment_id': attachment, **extra}
+    return StudentRecord.from_dict({'student_key': key, 'user_id': uid, 'name': name, 'attachment_id': attachment,
+                                    **extra})
 
 
 def records():
@@ -93,8 +95,9 @@ def test_grades_csv_without_roster_and_without_id(tmp_path):
 
 
 def test_grades_csv_partner_warnings_and_duplicates(tmp_path):
-    recs = records()[3:4] + [(meta('kowalskijan_105', '105', 'Kowalski, Jan', '5006'), graded())]
-    recs[0][0]['partners'] = ['Nobody', asdict(ROSTER.by_id('106')), ROSTER.by_id('113')]
+    kowalski = meta('kowalskijan_105', '105', 'Kowalski, Jan', '5005',
+                    partners=['Nobody', asdict(ROSTER.by_id('106')), {'name': 'Lopez, Ana', 'user_id': '113'}])
+    recs = [(kowalski, records()[3][1]), (meta('kowalskijan_105', '105', 'Kowalski, Jan', '5006'), graded())]
     warnings = write_grades_csv(tmp_path / 'g.csv', recs, 'A2', '1', 100, roster=ROSTER)
     assert any("partner 'Nobody'" in w and 'by hand' in w for w in warnings)
     assert any('several results for one Canvas ID' in w for w in warnings)
@@ -148,7 +151,7 @@ def test_results_json(tmp_path):
     assert doc['schema_version'] == 1 and doc['generated_at'].endswith('+00:00')
     assert doc['rubric'] == {'title': 'A2 Neural Nets', 'canvas_assignment_id': '1234567', 'points_possible': 100}
     subs = doc['submissions']
-    assert [s['student_key'] for s in subs] == [m['student_key'] for m, _ in records()]
+    assert [s['student_key'] for s in subs] == [m.student_key for m, _ in records()]
     first = subs[0]
     for key in ('notebook', 'status', 'message', 'mode', 'seed', 'isolated', 'checks', 'totals', 'flags', 'notes',
                 'user_id', 'name', 'partners', 'lateness'):
@@ -156,7 +159,8 @@ def test_results_json(tmp_path):
     assert first['checks']['adam']['points'] == 25 and first['totals']['final'] == 85
     assert subs[1]['lateness'] == {'seconds_late': 10800.0, 'uncertain': False, 'extension_days': 0.0}
     assert subs[2]['totals'] is None and subs[2]['status'] == 'error'
-    assert subs[3]['partners'] == ['Ito'] and subs[4]['user_id'] is None
+    assert subs[3]['partners'] == [{'name': 'Ito', 'user_id': None}] and subs[4]['user_id'] is None
+    assert first['other_files'] == [] and first['warnings'] == [] and first['late_marker'] is False
 
 
 def test_feedback_files_keep_canvas_prefix(tmp_path):
@@ -172,9 +176,9 @@ def test_feedback_files_keep_canvas_prefix(tmp_path):
 
 
 def test_feedback_prefix_fallbacks():
-    assert feedback_prefix({'student_key': 'anon_x7q2'}) == 'anon_x7q2'
-    assert feedback_prefix({'student_key': '../../etc/passwd'}) == '_.._etc_passwd'
-    assert feedback_prefix({'user_id': 7, 'attachment_id': 8}) == '7_8'
+    assert feedback_prefix(StudentRecord('anon_x7q2')) == 'anon_x7q2'
+    assert feedback_prefix(StudentRecord('../../etc/passwd')) == '_.._etc_passwd'
+    assert feedback_prefix(StudentRecord.from_dict({'student_key': 'x', 'user_id': 7, 'attachment_id': 8})) == '7_8'
 
 
 def test_feedback_prefix_collision_does_not_overwrite(tmp_path):

@@ -149,7 +149,7 @@ def test_html_escapes_messages_and_is_standalone():
     result.notes.append('<b>note</b>')
     page = feedback_html(result, make_rubric())
     assert '<script>' not in page
-    assert '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more' in page
+    assert '&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more' in page     # Jinja2's autoescape
     assert '&lt;b&gt;note&lt;/b&gt;' in page
     assert page.startswith('<!DOCTYPE html>') and page.rstrip().endswith('</html>')
     assert '<style>' in page and 'http' not in page and '<link' not in page and '<img' not in page

@@ -10,13 +10,17 @@ from pathlib import Path
 import pytest
 
 from grader.batch import gradebook
-from grader.batch.gradebook import Gradebook, result_from_dict, rubric_hash
-from grader.model import ItemScore, Lateness, ManualScore, SubmissionResult, Totals
+from grader.batch.gradebook import Gradebook, rubric_hash
+from grader.model import ItemScore, Lateness, ManualScore, Partner, StudentRecord, SubmissionResult, Totals
 
 REPO = Path(__file__).resolve().parents[1]
-META = {'rubric_hash': 'r1', 'grader_version': '0.1.0', 'user_id': '123', 'attachment_id': '456',
-        'name': 'Smith, Ann', 'notebook_path': 'subs/smithann_123_456_Smith-A2.ipynb', 'section': 'L01',
-        'partners': [{'name': 'Jones', 'user_id': '789'}], 'lateness': Lateness(seconds_late=3600.0)}
+META = dict(rubric_hash='r1', grader_version='0.1.0', user_id='123', attachment_id='456', name='Smith, Ann',
+            notebook_path='subs/smithann_123_456_Smith-A2.ipynb', section='L01',
+            partners=(Partner('Jones', '789'),), lateness=Lateness(seconds_late=3600.0))
+
+
+def rec(key='k', **changes) -> StudentRecord:
+    return StudentRecord(student_key=key, **{**META, **changes})
 
 
 def result(points=10.0, n_items=3, status='graded', sha='aaa', seed=7):
@@ -33,19 +37,17 @@ def test_round_trip(tmp_path):
     r = result()
     with Gradebook(tmp_path) as gb:
         assert gb.path == tmp_path / 'gradebook.sqlite'
-        gb.save('smithann_123', r, META)
+        gb.save(rec('smithann_123'), r)
     with Gradebook(tmp_path / 'gradebook.sqlite') as gb:
-        [(meta, d)] = gb.load_results()
+        [(record, d)] = gb.load_results()
         assert d == r.to_dict()
-        assert meta['student_key'] == 'smithann_123' and meta['user_id'] == '123' and meta['name'] == 'Smith, Ann'
-        assert meta['attachment_id'] == '456' and meta['section'] == 'L01'     # kept in the info JSON
-        assert meta['partners'] == [{'name': 'Jones', 'user_id': '789'}]
-        assert meta['lateness'] == {'seconds_late': 3600.0, 'uncertain': False, 'extension_days': 0.0}
-        assert meta['seed'] == 7 and meta['notebook_sha256'] == 'aaa' and meta['status'] == 'graded'
+        # the record read back is the record saved (the sha256 filled in from the result)
+        assert record == rec('smithann_123', notebook_sha256='aaa')
         assert [c['item_id'] for c in gb.checks_for('smithann_123')] == ['item0', 'item1', 'item2']
-        [(meta2, typed)] = gb.results_for_export()
-        assert typed == r and meta2['lateness'] == Lateness(seconds_late=3600.0)
-        assert result_from_dict(r.to_dict()) == r
+        [(record2, typed)] = gb.results_for_export()
+        assert typed == r and record2.lateness == Lateness(seconds_late=3600.0)
+        assert SubmissionResult.from_dict(r.to_dict()) == r
+        assert gb.result('smithann_123') == (record2, typed) and gb.result('nobody') is None
 
 
 def test_schema_version_wal_and_newer_db_refused(tmp_path):
@@ -62,8 +64,8 @@ def test_schema_version_wal_and_newer_db_refused(tmp_path):
 
 def test_resave_replaces_checks(tmp_path):
     with Gradebook(tmp_path) as gb:
-        gb.save('k', result(n_items=5), META)
-        gb.save('k', result(points=0.0, n_items=2), META)
+        gb.save(rec('k'), result(n_items=5))
+        gb.save(rec('k'), result(points=0.0, n_items=2))
         assert len(gb.load_results()) == 1
         assert [(c['item_id'], c['points']) for c in gb.checks_for('k')] == [('item0', 0.0), ('item1', 0.0)]
 
@@ -71,7 +73,7 @@ def test_resave_replaces_checks(tmp_path):
 def test_is_current(tmp_path):
     with Gradebook(tmp_path) as gb:
         assert not gb.is_current('k', 'aaa', 'r1', '0.1.0')
-        gb.save('k', result(sha='aaa'), META)
+        gb.save(rec('k'), result(sha='aaa'))
         assert gb.is_current('k', 'aaa', 'r1', '0.1.0')
         assert not gb.is_current('k', 'bbb', 'r1', '0.1.0')      # notebook changed
         assert not gb.is_current('k', 'aaa', 'r2', '0.1.0')      # rubric changed
@@ -79,38 +81,38 @@ def test_is_current(tmp_path):
         assert not gb.is_current('other', 'aaa', 'r1', '0.1.0')
         gb.set_manual([('k', ManualScore('item0', 5, 'TA'))])     # result no longer reflects the TA's scores
         assert not gb.is_current('k', 'aaa', 'r1', '0.1.0')
-        gb.save('k', result(sha='aaa'), {**META, 'manual': gb.manual_for('k')})
+        gb.save(rec('k', manual=tuple(gb.manual_for('k'))), result(sha='aaa'))
         assert gb.is_current('k', 'aaa', 'r1', '0.1.0')
         # the manual scores the result was scored with, as dicts (how the driver passes them): same verdict
-        gb.save('k', result(sha='aaa'), {**META, 'manual': [{'item_id': 'item0', 'points': 5, 'comment': 'TA'}]})
+        gb.save(rec('k', manual=(ManualScore('item0', 5, 'TA'),)), result(sha='aaa'))
         assert gb.is_current('k', 'aaa', 'r1', '0.1.0')
 
 
 @pytest.mark.parametrize('status', ['error', 'timeout'])
 def test_transient_errors_are_retried(tmp_path, status):
     with Gradebook(tmp_path) as gb:
-        gb.save('k', result(status=status), META)
+        gb.save(rec('k'), result(status=status))
         assert not gb.is_current('k', 'aaa', 'r1', '0.1.0')
-        gb.save('k', result(status='empty'), META)     # a fact about the notebook: not retried
+        gb.save(rec('k'), result(status='empty'))     # a fact about the notebook: not retried
         assert gb.is_current('k', 'aaa', 'r1', '0.1.0')
 
 
 def test_seed_kept_for_unchanged_notebook_only(tmp_path):
     with Gradebook(tmp_path) as gb:
         assert gb.stored_seed('k', 'aaa') is None
-        gb.save('k', result(sha='aaa', seed=1234), META)
+        gb.save(rec('k'), result(sha='aaa', seed=1234))
         assert gb.stored_seed('k', 'aaa') == 1234
         assert gb.stored_seed('k', 'bbb') is None
 
 
 def test_save_requires_hashes(tmp_path):
     with Gradebook(tmp_path) as gb, pytest.raises(ValueError, match='rubric_hash'):
-        gb.save('k', result(), {'grader_version': '1'})
+        gb.save(StudentRecord('k', grader_version='1'), result())
 
 
 def test_exception_inside_save_rolls_back(tmp_path, monkeypatch):
     with Gradebook(tmp_path) as gb:
-        gb.save('k', result(points=10.0), META)
+        gb.save(rec('k'), result(points=10.0))
         original = gb._insert_checks
 
         def half_then_fail(key, items):
@@ -119,11 +121,11 @@ def test_exception_inside_save_rolls_back(tmp_path, monkeypatch):
 
         monkeypatch.setattr(gb, '_insert_checks', half_then_fail)
         with pytest.raises(KeyboardInterrupt):
-            gb.save('k', result(points=0.0), META)
+            gb.save(rec('k'), result(points=0.0))
         with pytest.raises(KeyboardInterrupt):
-            gb.save('new', result(points=0.0), META)
+            gb.save(rec('new'), result(points=0.0))
     with Gradebook(tmp_path) as gb:
-        [(meta, d)] = gb.load_results()       # 'new' left nothing behind
+        [(_record, d)] = gb.load_results()       # 'new' left nothing behind
         assert d['totals']['final'] == 30.0
         assert [c['points'] for c in gb.checks_for('k')] == [10.0, 10.0, 10.0]
 
@@ -131,7 +133,7 @@ def test_exception_inside_save_rolls_back(tmp_path, monkeypatch):
 WRITER = textwrap.dedent('''
     import sys
     from grader.batch.gradebook import Gradebook
-    from grader.model import ItemScore, SubmissionResult, Totals
+    from grader.model import ItemScore, StudentRecord, SubmissionResult, Totals
     gb = Gradebook(sys.argv[1])
     generation = 0
     while True:
@@ -141,8 +143,8 @@ WRITER = textwrap.dedent('''
             items = [ItemScore(f'i{n}', 't', 'code', 'public', 'pass', float(generation), 1e9, '')
                      for n in range(50 + generation % 7)]
             t = Totals(generation, 0, 0, generation, 0, generation)
-            gb.save(key, SubmissionResult('nb', 'graded', '', 'grade', items=items, totals=t),
-                    {'rubric_hash': 'r', 'grader_version': str(generation)})
+            gb.save(StudentRecord(key, rubric_hash='r', grader_version=str(generation)),
+                    SubmissionResult('nb', 'graded', '', 'grade', items=items, totals=t))
         if generation == 2:
             print('ready', flush=True)
 ''')
@@ -166,11 +168,11 @@ def test_sigkill_while_saving_leaves_consistent_db(tmp_path):
     db.close()
     with Gradebook(tmp_path) as gb:
         results = gb.load_results()
-        assert sorted(m['student_key'] for m, _ in results) == ['a', 'b', 'c']
-        for meta, d in results:
-            generation = int(meta['grader_version'])
+        assert sorted(r.student_key for r, _ in results) == ['a', 'b', 'c']
+        for record, d in results:
+            generation = int(record.grader_version)
             assert d['totals']['final'] == generation
-            checks = gb.checks_for(meta['student_key'])
+            checks = gb.checks_for(record.student_key)
             assert len(checks) == len(d['checks']) == 50 + generation % 7
             assert {c['points'] for c in checks} == {float(generation)}
 
@@ -191,11 +193,11 @@ def test_manual_scores(tmp_path):
 def test_runs(tmp_path):
     with Gradebook(tmp_path) as gb:
         run = gb.start_run('0.1.0', 'r1', {'force': True, 'jobs': 2})
-        gb.save('k', result(), {**META, 'run_id': run})
+        gb.save(rec('k', run_id=run), result())
         gb.finish_run(run)
         [row] = gb.runs()
         assert row['options'] == {'force': True, 'jobs': 2} and row['finished_at']
-        assert gb.load_results()[0][0]['run_id'] == run
+        assert gb.load_results()[0][0].run_id == run
 
 
 def test_rubric_hash(tmp_path):
@@ -207,12 +209,43 @@ def test_rubric_hash(tmp_path):
         rubric_hash(str(tmp_path / 'a2.yml'))      # a mistyped path is an error, not a hash of its text
 
 
-def test_partners_stored_as_data(tmp_path):
-    from grader.canvas.roster import RosterStudent
-    ito = RosterStudent('106', 'Ito, Hana', 'Ito', 'Hana')
+def test_manual_deductions_round_trip(tmp_path):
     with Gradebook(tmp_path) as gb:
-        gb.save('k', result(), {**META, 'partners': [ito], 'source': tmp_path / 'x.ipynb'})
-        [(meta, _)] = gb.load_results()
-    assert meta['partners'] == [{'user_id': '106', 'name': 'Ito, Hana', 'last_name': 'Ito', 'first_name': 'Hana',
-                                 'sis_user_id': '', 'sis_login_id': '', 'section': ''}]
-    assert meta['source'] == str(tmp_path / 'x.ipynb')
+        gb.set_manual([('k', ManualScore('item1', 3, 'no test RMSE', ('item1.no_test_rmse',)))])
+        assert gb.manual_for('k') == [ManualScore('item1', 3.0, 'no test RMSE', ('item1.no_test_rmse',))]
+
+
+def test_older_gradebook_is_upgraded_in_place(tmp_path):
+    """A gradebook written by the previous grader (schema 1) opens, keeps its rows and gains what is new."""
+    db = sqlite3.connect(tmp_path / 'gradebook.sqlite')
+    for statement in gradebook._SCHEMA.split(';'):
+        statement = statement.replace(", deductions TEXT NOT NULL DEFAULT '[]'", '')
+        if statement.strip() and 'CREATE TABLE rubrics' not in statement:
+            db.execute(statement)
+    db.execute("INSERT INTO manual_scores (student_key, item_id, points, comment, updated_at) "
+               "VALUES ('k', 'item0', 4, 'ok', 'then')")
+    db.execute('PRAGMA user_version=1')
+    db.commit()
+    db.close()
+    with Gradebook(tmp_path) as gb:
+        assert gb.manual_for('k') == [ManualScore('item0', 4.0, 'ok')]
+        gb.save_rubric('h', 'a2.yaml', 'title: x\n')
+        assert gb.last_run() is None
+    assert sqlite3.connect(tmp_path / 'gradebook.sqlite').execute('PRAGMA user_version').fetchone()[0] == \
+        gradebook.SCHEMA_VERSION
+
+
+def test_run_keeps_its_rubric(tmp_path):
+    with Gradebook(tmp_path) as gb:
+        gb.save_rubric('h1', 'edited.yaml', 'yaml text\n')
+        gb.start_run('0.1.0', 'h1', {'due': None})
+        run = gb.last_run()
+    assert (run['rubric_yaml'], run['rubric_name'], run['options']) == ('yaml text\n', 'edited.yaml', {'due': None})
+
+
+def test_is_current_counts_isolation(tmp_path):
+    with Gradebook(tmp_path) as gb:
+        gb.save(rec('k', notebook_sha256='aaa'), result(sha='aaa'))      # result(): isolated=True
+        assert gb.is_current('k', 'aaa', 'r1', '0.1.0', isolated=True)
+        assert not gb.is_current('k', 'aaa', 'r1', '0.1.0', isolated=False)
+        assert gb.is_current('k', 'aaa', 'r1', '0.1.0')

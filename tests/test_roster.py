@@ -1,5 +1,7 @@
 import pytest
 
+from grader.errors import InputError
+
 from grader.canvas.collect import Submission
 from grader.canvas.roster import name_key, read_roster, resolve_partners
 
@@ -45,7 +47,7 @@ def test_older_exports_muted_row_is_not_a_student(tmp_path):
 def test_not_a_gradebook_export(tmp_path):
     path = tmp_path / 'g.csv'
     path.write_text('name,email\nx,y\n', encoding='utf-8')
-    with pytest.raises(ValueError, match="no column 'Student', 'ID'"):
+    with pytest.raises(InputError, match="no column 'Student', 'ID'"):
         read_roster(path)
 
 

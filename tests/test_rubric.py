@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from grader.checks import CHECK_NAMES
 from grader.resources import rubric_file
-from grader.rubric.load import (Problem, RubricError, cmd_rubric_show, cmd_rubric_validate, default_rubric_path, dump_rubric, load_rubric, public_only, rubric_table, validate_rubric)
+from grader.rubric.load import (Problem, RubricError, rubric_command, default_rubric_path, dump_rubric, load_rubric, public_only, rubric_table, validate_rubric)
 
 ITEM_POINTS = {
     'adam': 15, 'use': 10, 'relu_unit': 5, 'relu_in_place': 0, 'relu_network': 10, 'train_network': 10,
@@ -80,8 +80,11 @@ def only_problem(tmp_path, text: str) -> Problem:
 # ---------------------------------------------------------------- the bundled rubric
 def test_bundled_rubric_validates_clean():
     assert validate_rubric(default_rubric_path()) == []
-    code, text = cmd_rubric_validate('rubrics/a2.yaml')
-    assert (code, text) == (0, 'rubrics/a2.yaml: OK — 13 items, code 70 + discussion 30 + extra credit 5')
+    code, text = rubric_command('rubrics/a2.yaml', 'validate')
+    ok, warning = text.splitlines()
+    assert (code, ok) == (0, 'rubrics/a2.yaml: OK — 13 items, code 70 + discussion 30 + extra credit 5')
+    # the bundled rubric ships the placeholder assignment id: valid, but said, so nobody exports with it
+    assert warning.startswith('rubrics/a2.yaml: warning: canvas_assignment_id is the placeholder "1234567"')
 
 
 def test_bundled_rubric_loads_into_the_model():
@@ -230,9 +233,9 @@ def test_missing_file(tmp_path):
     with pytest.raises(RubricError) as caught:
         load_rubric(missing)
     assert caught.value.problems == problems
-    code, text = cmd_rubric_validate(missing)
+    code, text = rubric_command(missing, 'validate')
     assert code == 2 and text.startswith(f'{missing}: cannot read the rubric')
-    assert cmd_rubric_show(missing)[0] == 2
+    assert rubric_command(missing, 'show')[0] == 2
 
 
 def test_negative_points(tmp_path):
@@ -305,7 +308,7 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path):
         load_rubric(path)
     lines = [p.line for p in caught.value.problems]
     assert lines == sorted([line_of(text, 'titel'), line_of(text, 'adma'), line_of(text, '"ten"')])
-    code, out = cmd_rubric_validate(path)
+    code, out = rubric_command(path, 'validate')
     assert code == 1
     assert out.splitlines()[0] == f"{path}:{line_of(text, 'titel')}: unknown key 'titel' in category 'code' " \
                                   "(did you mean 'title'?)"
@@ -334,7 +337,9 @@ def test_rubric_table_lists_items_subtotals_and_totals():
     assert '10 points per started day late' in table and "15 minutes' grace" in table
     assert 'tolerance=1e-06' in table
     assert max(len(line) for line in table.splitlines()) <= 130
-    assert cmd_rubric_show(default_rubric_path()) == (0, rubric_table(load_rubric(default_rubric_path())))
+    code, shown = rubric_command(default_rubric_path(), 'show')
+    assert code == 0 and shown.startswith(rubric_table(load_rubric(default_rubric_path())))
+    assert 'warning: canvas_assignment_id is the placeholder' in shown.splitlines()[-1]
 
 
 def test_public_only_drops_hidden_items_and_still_validates(tmp_path):
@@ -349,8 +354,8 @@ def test_public_only_drops_hidden_items_and_still_validates(tmp_path):
     assert again.items == kit.items and again.withheld_points == {'code': 10}
     assert 'hidden items (not listed)' in rubric_table(again)
     assert str(tmp_path) not in path.read_text(encoding='utf-8')   # no instructor paths leak into a kit
-    code, text = cmd_rubric_validate(path)
-    assert code == 0 and text.endswith('(10 points of hidden items withheld)')
+    code, text = rubric_command(path, 'validate')
+    assert code == 0 and text.splitlines()[0].endswith('(10 points of hidden items withheld)')
 
 
 def test_withheld_points_must_still_add_up(tmp_path):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.errors import InputError
+
 import grader
 import reference
 from grader.kernel import bubblewrap as sandbox
@@ -207,10 +209,10 @@ def test_default_launcher_follows_A2G_SANDBOX_and_says_when_not_isolated(monkeyp
         assert launcher.description == 'NOT ISOLATED: bubblewrap unavailable: no user namespaces'
         assert any('NOT ISOLATED' in str(w.message) for w in caught)
     monkeypatch.setenv('A2G_SANDBOX', 'bwrap')
-    with pytest.raises(RuntimeError, match='no user namespaces'):
+    with pytest.raises(InputError, match='no user namespaces'):
         sandbox.default_launcher()
     monkeypatch.setenv('A2G_SANDBOX', 'docker')
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match='must be auto, bwrap or none'):
         sandbox.default_launcher()
     monkeypatch.setattr(sandbox, '_unavailable', {'reason': None})
     for mode in ('auto', 'bwrap'):

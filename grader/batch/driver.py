@@ -1,7 +1,8 @@
 """``grader grade``: a Canvas download (zip or folder) to grades.csv, results, feedback and a class report.
 
 The driver is the only step that touches the gradebook: workers grade notebooks and hand back results as data,
-the driver saves each one as it arrives (one transaction each), so a run killed midway resumes where it was.
+the driver saves each one as it arrives (one transaction each), so a run killed midway resumes where it was. It
+writes only inside an output folder it may use (``outdir``): a user's own files are never replaced or removed.
 """
 from __future__ import annotations
 
@@ -9,23 +10,28 @@ import dataclasses
 import hashlib
 import os
 import secrets
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from .. import __version__
-from ..canvas.side_files import Extension, lateness_for, read_extensions, read_manual, read_times
-from ..canvas.collect import Submission, collect
-from .gradebook import Gradebook, lateness_from, result_from_dict, rubric_hash
-from ..model import CheckResult, Lateness, ManualScore, Rubric, SubmissionResult
-from ..rubric.load import default_rubric_path, load_rubric
+from ..canvas.collect import collect
+from ..canvas.side_files import read_extensions, read_manual, read_times
+from ..errors import InputError
+from ..model import Extension, ManualScore, Rubric, StudentRecord, SubmissionResult
+from ..pipeline.late import lateness_for
 from ..pipeline.score import score
+from ..rubric.load import RubricError, default_rubric_path, rubric_from_text, rubric_warnings
+from .gradebook import FILENAME as GRADEBOOK_FILE, Gradebook
+from .jobs import GradeJob, grade_job
+from .outdir import OutputFolder
+from .records import student_record
 
 WALL_BUDGET = 300.0
+SUBMISSIONS = 'submissions'     # under the output folder's working area: each student's files, copied
 
 
-@dataclass
+@dataclass(frozen=True)
 class BatchOptions:
     submissions: Path
     out: Path
@@ -40,6 +46,7 @@ class BatchOptions:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     force: bool = False
     wall_budget: float = WALL_BUDGET
+    isolated: bool | None = None    # whether kernels run in the sandbox (part of the cache key); None: not compared
 
 
 @dataclass
@@ -49,219 +56,256 @@ class BatchSummary:
     cached: int = 0
     problems: list[str] = field(default_factory=list)    # students whose result is not 'graded'
     warnings: list[str] = field(default_factory=list)
+    other_files: list[str] = field(default_factory=list)  # files students submitted besides the graded notebook
     outputs: dict[str, Path] = field(default_factory=dict)
 
 
-def batch_rubric(opts: BatchOptions) -> Rubric:
-    rubric = load_rubric(opts.rubric_path or default_rubric_path())
-    if opts.no_late_penalty:
+# ---------------------------------------------------------------- the rubric of a run
+def read_rubric(path: Path | None) -> tuple[str, str, Rubric]:
+    """(YAML text, file name, Rubric) of ``path`` or the bundled rubric; InputError lists a rubric's problems."""
+    path = Path(path or default_rubric_path())
+    try:
+        text = path.read_text(encoding='utf-8')
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f'--rubric {path}: cannot read it ({getattr(exc, "strerror", None) or exc})') from None
+    try:
+        return text, path.name, rubric_from_text(text, str(path))
+    except RubricError as exc:
+        raise InputError(f'the rubric has problems (nothing was graded; fix them, then run again):\n{exc}') from None
+
+
+def with_overrides(rubric: Rubric, no_late_penalty: bool, due: str | None, assignment_id: str | None) -> Rubric:
+    if no_late_penalty:
         rubric = dataclasses.replace(rubric, late_policy=dataclasses.replace(rubric.late_policy, enabled=False))
-    if opts.due:
-        rubric = dataclasses.replace(rubric, due=opts.due)
-    if opts.assignment_id:
-        rubric = dataclasses.replace(rubric, canvas_assignment_id=str(opts.assignment_id))
+    if due:
+        from ..pipeline.late import parse_timestamp
+        try:
+            parse_timestamp(due)
+        except ValueError as exc:
+            raise InputError(f'--due {due}: {exc}') from None
+        rubric = dataclasses.replace(rubric, due=due)
+    if assignment_id:
+        rubric = dataclasses.replace(rubric, canvas_assignment_id=str(assignment_id))
     return rubric
 
 
-# ---------------------------------------------------------------- in the worker processes
-_expected = None
+def rubric_digest(text: str) -> str:
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
 
-def grade_task(task: dict[str, Any]) -> dict[str, Any]:
-    from ..pipeline.expected import ReferenceExpected
-    from ..pipeline.grade import grade_notebook
-    global _expected
-    if _expected is None:       # one per worker: the reference's answers are reused across notebooks
-        _expected = ReferenceExpected()
-    rubric = Rubric(**task['rubric']) if isinstance(task['rubric'], dict) else task['rubric']
-    lateness = lateness_from(task['lateness'])
-    manual = [ManualScore(**m) for m in task['manual']]
-    result = grade_notebook(Path(task['notebook']), rubric, mode='grade', seed=task['seed'], lateness=lateness,
-                            manual=manual, wall_budget=task['wall_budget'], expected=_expected)
-    return result.to_dict()
-
-
-# ---------------------------------------------------------------- in the driver
-def rescore(result: SubmissionResult | dict, rubric: Rubric, manual: list[ManualScore],
-            lateness: Lateness | None) -> SubmissionResult:
+# ---------------------------------------------------------------- scoring again without a kernel
+def rescore(result: SubmissionResult | dict, rubric: Rubric, manual: list[ManualScore] | tuple[ManualScore, ...],
+            lateness) -> SubmissionResult:
     """Points, totals and late penalty again from the stored verdicts: manual scores or lateness changed."""
-    d = result.to_dict() if isinstance(result, SubmissionResult) else dict(result)
-    new = result_from_dict(d)
-    new.raw_checks = dict(d.get('raw_checks') or {})
-    if new.status not in ('graded',) and not new.raw_checks:
-        results = {}
-    else:
-        results = {k: CheckResult(k, v['status'], float(v['fraction']), v.get('message', ''),
-                                  bool(v.get('hidden_failed'))) for k, v in new.raw_checks.items()}
+    new = SubmissionResult.from_dict(result.to_dict() if isinstance(result, SubmissionResult) else dict(result))
+    verdicts = new.verdicts() if new.status == 'graded' or new.raw_checks else {}
     kept = [n for n in new.notes if not n.startswith('Late policy:')]
-    items, totals, notes = score(rubric, results, manual, lateness, 'grade')
+    items, totals, notes = score(rubric, verdicts, manual, lateness, 'grade')
     new.items, new.totals, new.notes = items, totals, kept + notes
     return new
 
 
-def _meta(sub: Submission, rubric_digest: str, roster, lateness: Lateness | None, manual) -> dict[str, Any]:
-    student = roster.by_id(sub.user_id) if roster and sub.user_id else None
-    partners, problems = [], []
-    if roster and sub.partner_names:
-        from ..canvas.roster import resolve_partners
-        found, problems = resolve_partners(sub, roster)
-        partners = [{'name': p.name, 'user_id': p.user_id} for p in found]
-    elif sub.partner_names:
-        partners = [{'name': n, 'user_id': None} for n in sub.partner_names]
-    nb = sub.notebook
-    return {
-        'user_id': sub.user_id, 'anon_id': sub.anon_id,
-        'name': student.name if student else (sub.name_slug or sub.student_key),
-        'section': student.section if student else '',
-        'sis_user_id': student.sis_user_id if student else '',
-        'sis_login_id': student.sis_login_id if student else '',
-        'notebook_path': str(nb.path) if nb and nb.path else None,
-        'original_name': nb.name if nb else None,
-        'attachment_id': nb.attachment_id if nb else None,
-        'other_files': [f.name for f in sub.other_files],
-        'late_marker': sub.late, 'lateness': None if lateness is None else dataclasses.asdict(lateness),
-        'partners': partners, 'warnings': list(sub.warnings) + problems,
-        'rubric_hash': rubric_digest, 'grader_version': __version__,
-        'manual': [dataclasses.asdict(m) for m in manual],
-    }
-
-
-def _no_notebook(sub: Submission, pattern: str) -> SubmissionResult:
-    files = ', '.join(f.name for f in sub.other_files) or 'none'
+def _no_notebook(record: StudentRecord, pattern: str) -> SubmissionResult:
+    files = ', '.join(record.other_files) or 'none'
     return SubmissionResult(notebook='', status='not-a-notebook', mode='grade',
                             message=f'no notebook matching {pattern} in this submission (files: {files}); '
                                     'ask the student to resubmit the .ipynb')
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None = None) -> BatchSummary:
-    """Grade every submission; ``progress(event, info)`` hears 'start', 'done' (per notebook) and 'export'."""
-    progress = progress or (lambda event, info: None)
-    rubric = batch_rubric(opts)
-    digest = rubric_hash(Path(opts.rubric_path or default_rubric_path()))
-    item_ids = {it.id for it in rubric.items}
+# ---------------------------------------------------------------- side files
+def _side_files(opts: BatchOptions, rubric: Rubric):
     times = read_times(opts.times) if opts.times else {}
     extensions: dict[str, Extension] = read_extensions(opts.extensions) if opts.extensions else {}
-    manual_by_user = read_manual(opts.manual, item_ids) if opts.manual else {}
+    manual = read_manual(opts.manual, {it.id for it in rubric.items}) if opts.manual else {}
     roster = None
     if opts.roster:
         from ..canvas.roster import read_roster
         roster = read_roster(opts.roster)
+    return times, extensions, manual, roster
 
-    out = Path(opts.out)
-    out.mkdir(parents=True, exist_ok=True)
-    work = out / 'submissions'
-    shutil.rmtree(work, ignore_errors=True)     # derived from the download on every run
-    collection = collect(opts.submissions, work, rubric.notebook_pattern)
-    summary = BatchSummary(submissions=len(collection.submissions))
+
+def _unmatched(label: str, path: Path | None, ids, known: set[str]) -> list[str]:
+    """A side file whose ids match no submission is almost always the wrong column (SIS ids, not Canvas ids)."""
+    ids = set(ids)
+    if not ids:
+        return []
+    stray = sorted(ids - known)
+    if stray and len(stray) == len(ids):
+        return [f'{label} {path}: none of its {len(ids)} user id(s) matches a submission (e.g. {stray[0]}): it must '
+                'hold Canvas user ids (the ID column of the gradebook export), not SIS ids; it was not used']
+    if stray:
+        return [f'{label} {path}: user id(s) with no submission, ignored: {", ".join(stray[:10])}'
+                + (' ...' if len(stray) > 10 else '')]
+    return []
+
+
+# ---------------------------------------------------------------- the run
+def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None = None) -> BatchSummary:
+    """Grade every submission; ``progress(event, info)`` hears 'start', 'done' (per notebook) and 'export'.
+
+    Raises InputError, before writing anything, for every mistake in what was given."""
+    progress = progress or (lambda event, info: None)
+    source = Path(opts.submissions)
+    if not source.exists():
+        raise InputError(f'{source}: no such file or folder')
+    if not source.is_dir() and not source.is_file():
+        raise InputError(f'{source}: neither a folder nor a file')
+    text, name, rubric = read_rubric(opts.rubric_path)
+    rubric = with_overrides(rubric, opts.no_late_penalty, opts.due, opts.assignment_id)
+    digest = rubric_digest(text)
+    times, extensions, manual_by_user, roster = _side_files(opts, rubric)
+    folder = OutputFolder.claim(opts.out, [opts.submissions, opts.roster, opts.times, opts.extensions, opts.manual])
+
+    summary = BatchSummary()
+    summary.warnings += rubric_warnings(rubric)
+    folder.prepare()
+    folder.clear_work(SUBMISSIONS)
+    collection = collect(source, folder.work / SUBMISSIONS, rubric.notebook_pattern)
+    folder.record([folder.work / SUBMISSIONS])
+    if not collection.submissions:
+        skipped = f' (skipped: {"; ".join(f"{e}: {why}" for e, why in collection.skipped[:5])})' \
+            if collection.skipped else ''
+        raise InputError(f'{source}: no submissions found{skipped}: give the zip Canvas\'s "Download Submissions" '
+                         'makes, or the folder it unzips to')
+    summary.submissions = len(collection.submissions)
     summary.warnings += [f'skipped {entry}: {why}' for entry, why in collection.skipped]
+    known = {s.user_id for s in collection.submissions if s.user_id}
+    for label, path, table in (('--times', opts.times, times), ('--extensions', opts.extensions, extensions)):
+        summary.warnings += _unmatched(label, path, table, known)
 
-    with Gradebook(out / 'gradebook.sqlite') as gb:
-        run_id = gb.start_run(__version__, digest, {'source': str(opts.submissions), 'force': opts.force})
+    with Gradebook(folder.path(GRADEBOOK_FILE)) as gb:
+        gb.save_rubric(digest, name, text)
+        run_id = gb.start_run(__version__, digest, {
+            'source': str(source), 'force': opts.force, 'rubric': name, 'due': opts.due,
+            'no_late_penalty': opts.no_late_penalty, 'assignment_id': opts.assignment_id,
+            'roster': str(opts.roster) if opts.roster else None})
         if manual_by_user:
-            gb.set_manual([(key, m) for key, ms in manual_by_user.items() for m in ms])
-        tasks, metas = [], {}
+            keys = {s.user_id: s.student_key for s in collection.submissions if s.user_id}
+            summary.warnings += [f'--manual {opts.manual}: scores for user {u}: no such submission, kept for later'
+                                 for u in sorted(set(manual_by_user) - set(keys))]
+            gb.set_manual([(keys.get(u, u), m) for u, ms in manual_by_user.items() for m in ms])
+        jobs, records = [], {}
         # One seed for the run's new grades: unpredictable to students, and the same hidden cases for every
         # notebook let each worker compute the reference's answers once. Each result stores its seed.
         run_seed = secrets.randbits(32)
         for sub in collection.submissions:
             lateness = lateness_for(sub.user_id, sub.late, rubric.due, times, extensions)
-            manual = gb.manual_for(sub.student_key)
-            meta = _meta(sub, digest, roster, lateness, manual)
-            meta['run_id'] = run_id
-            if sub.notebook is None or sub.notebook.path is None:
-                result = rescore(_no_notebook(sub, rubric.notebook_pattern), rubric, manual, lateness)
-                gb.save(sub.student_key, result, meta)
+            record = student_record(sub, roster, lateness, gb.manual_for(sub.student_key), digest, __version__,
+                                    run_id)
+            summary.other_files += [f'{record.display_name}: {f}' for f in record.other_files]
+            if record.notebook_path is None:
+                gb.save(record, rescore(_no_notebook(record, rubric.notebook_pattern), rubric, record.manual,
+                                        lateness))
                 continue
-            sha = _sha256(sub.notebook.path)
-            meta['notebook_sha256'] = sha
-            stored = None if opts.force else gb.is_current(sub.student_key, sha, digest, __version__)
-            if stored:
-                previous = next(d for m, d in gb.load_results() if m['student_key'] == sub.student_key)
-                gb.save(sub.student_key, rescore(previous, rubric, manual, lateness), meta)
+            sha = _sha256(record.notebook_path)
+            record = dataclasses.replace(record, notebook_sha256=sha)
+            if not opts.force and gb.is_current(record.student_key, sha, digest, __version__, opts.isolated):
+                _, previous = gb.result(record.student_key)
+                gb.save(record, rescore(previous, rubric, record.manual, lateness))
                 summary.cached += 1
                 continue
-            seed = gb.stored_seed(sub.student_key, sha)
-            tasks.append((sub.student_key, {
-                'notebook': str(sub.notebook.path), 'rubric': rubric, 'lateness': meta['lateness'],
-                'manual': meta['manual'], 'seed': seed if seed is not None else run_seed,
-                'wall_budget': opts.wall_budget}))
-            metas[sub.student_key] = meta
-        progress('start', {'total': len(tasks), 'cached': summary.cached})
+            seed = gb.stored_seed(record.student_key, sha)
+            jobs.append((record.student_key, GradeJob(
+                key=record.student_key, notebook=record.notebook_path, rubric=rubric,
+                seed=seed if seed is not None else run_seed, lateness=lateness, manual=record.manual,
+                wall_budget=opts.wall_budget)))
+            records[record.student_key] = record
+        progress('start', {'total': len(jobs), 'cached': summary.cached})
 
         def on_done(key: str, status: str, value: Any):
             if status == 'ok':
-                result = result_from_dict(value)
-                result.raw_checks = dict(value.get('raw_checks') or {})
+                result = SubmissionResult.from_dict(value)
             else:
                 why = {'died': 'the grading process died', 'timeout': 'grading did not finish in time',
                        'error': 'the grader failed'}[status]
-                result = SubmissionResult(notebook=metas[key]['notebook_path'] or '', mode='grade',
+                result = SubmissionResult(notebook=records[key].notebook_path or '', mode='grade',
                                           status='timeout' if status == 'timeout' else 'error',
                                           message=f'{why} on this notebook ({value}); a TA should look at it')
-                result = rescore(result, rubric, [], None)
-            gb.save(key, result, metas[key])
+                result = rescore(result, rubric, (), None)
+            gb.save(records[key], result)
             summary.graded += 1
-            progress('done', {'key': key, 'status': result.status, 'name': metas[key]['name']})
+            progress('done', {'key': key, 'status': result.status, 'name': records[key].display_name})
 
-        if tasks:
+        if jobs:
             from .pool import WorkerPool
-            pool = WorkerPool(grade_task, opts.workers, hard_timeout=opts.wall_budget + 120)
-            pool.run(tasks, on_done)
+            pool = WorkerPool(grade_job, opts.workers, hard_timeout=opts.wall_budget + 120)
+            pool.run(jobs, on_done)
         gb.finish_run(run_id)
-        records = gb.results_for_export()
+        results = gb.results_for_export()
 
     progress('export', {})
-    summary.outputs, warnings = export_all(out, records, rubric, opts.roster)
-    summary.warnings += warnings
-    summary.problems = [f'{m.get("name") or m["student_key"]}: {r.status}: {r.message}'
-                        for m, r in records if r.status != 'graded']
+    _export(folder, results, rubric, opts.roster, summary)
     return summary
 
 
-def export_all(out: Path, records, rubric: Rubric, roster_path: Path | None) -> tuple[dict[str, Path], list[str]]:
+def _export(folder: OutputFolder, results, rubric: Rubric, roster_path: Path | None, summary: BatchSummary) -> None:
+    outputs, warnings, feedback = export_all(folder.root, results, rubric, roster_path)
+    folder.record([p for k, p in outputs.items() if k not in ('feedback', 'gradebook')] + feedback)
+    folder.remove_stale('feedback', feedback)
+    folder.record([folder.path(GRADEBOOK_FILE)], mutable=True)
+    summary.outputs = outputs
+    summary.warnings += warnings
+    summary.warnings += [f'{r.display_name}: {w}' for r, _ in results for w in r.warnings]
+    summary.problems = [f'{r.display_name}: {res.status}: {res.message}' for r, res in results
+                        if res.status != 'graded']
+
+
+def export_all(out: Path, results, rubric: Rubric,
+               roster_path: Path | None) -> tuple[dict[str, Path], list[str], list[Path]]:
+    """Every output file from the gradebook's results: (outputs by name, warnings, feedback files written)."""
+    from ..canvas.roster import read_roster
     from ..report.class_report import write_class_report
     from ..report.exports import write_feedback, write_grades_csv, write_results_csv, write_results_json
-    from ..canvas.roster import read_roster
-    roster = read_roster(roster_path) if roster_path else None
-    warnings = write_grades_csv(out / 'grades.csv', records, rubric.title, rubric.canvas_assignment_id,
+    roster = read_roster(roster_path) if roster_path and Path(roster_path).is_file() else None
+    warnings = write_grades_csv(out / 'grades.csv', results, rubric.title, rubric.canvas_assignment_id,
                                 rubric.points_possible(), roster)
-    write_results_csv(out / 'results.csv', records, rubric)
-    write_results_json(out / 'results.json', records, rubric)
-    write_feedback(out, records, rubric)
-    write_class_report(out / 'report.html', records, rubric, warnings)
+    write_results_csv(out / 'results.csv', results, rubric)
+    write_results_json(out / 'results.json', results, rubric)
+    feedback = write_feedback(out, results, rubric)
+    write_class_report(out / 'report.html', results, rubric, warnings)
     return {'grades': out / 'grades.csv', 'results_csv': out / 'results.csv', 'results_json': out / 'results.json',
             'feedback': out / 'feedback', 'report': out / 'report.html',
-            'gradebook': out / 'gradebook.sqlite'}, warnings
+            'gradebook': out / GRADEBOOK_FILE}, warnings, feedback
 
 
-def rescore_dir(out: Path, manual_path: Path | None, rubric_path: Path | None = None,
+def rescore_dir(out: Path, manual_path: Path | None = None, rubric_path: Path | None = None,
                 roster_path: Path | None = None) -> BatchSummary:
-    """Merge TA scores into a graded folder and rewrite every output; no notebook is run again."""
-    out = Path(out)
-    if not (out / 'gradebook.sqlite').exists():
-        raise FileNotFoundError(f'{out} holds no gradebook.sqlite: run grader grade first')
-    rubric = load_rubric(rubric_path or default_rubric_path())
+    """Merge TA scores into a graded folder and rewrite every output; no notebook is run again.
+
+    Scores with the rubric the batch graded with (kept in the gradebook, with its --due, --no-late-penalty and
+    --assignment-id), unless ``rubric_path`` is given."""
+    folder = OutputFolder.claim(out, [manual_path, roster_path], must_exist=True)
     summary = BatchSummary()
-    with Gradebook(out / 'gradebook.sqlite') as gb:
+    with Gradebook(folder.path(GRADEBOOK_FILE)) as gb:
+        run = gb.last_run() or {'options': {}}
+        options = run['options']
+        if rubric_path is not None:
+            _, _, rubric = read_rubric(rubric_path)
+        elif run.get('rubric_yaml'):
+            rubric = rubric_from_text(run['rubric_yaml'], f'{run["rubric_name"]} (as graded, kept in the gradebook)')
+        else:
+            _, _, rubric = read_rubric(None)
+            summary.warnings.append('this folder was graded by an older grader that kept no copy of its rubric: '
+                                    'scored with the bundled rubric (give --rubric to choose)')
+        rubric = with_overrides(rubric, options.get('no_late_penalty', False), options.get('due'),
+                                options.get('assignment_id'))
+        if roster_path is None and options.get('roster') and Path(options['roster']).is_file():
+            roster_path = Path(options['roster'])
+        stored = gb.load_results()
         if manual_path:
             manual_by_user = read_manual(manual_path, {it.id for it in rubric.items})
-            keys = {m.get('user_id'): m['student_key'] for m, _ in gb.load_results()}
+            keys = {r.user_id: r.student_key for r, _ in stored if r.user_id}
             unknown = sorted(set(manual_by_user) - set(keys))
             summary.warnings += [f'manual scores for user {u}: no such submission, ignored' for u in unknown]
             gb.set_manual([(keys[u], m) for u, ms in manual_by_user.items() if u in keys for m in ms])
-        for meta, stored in gb.load_results():
-            key = meta['student_key']
-            manual = gb.manual_for(key)
-            meta = {**meta, 'manual': [dataclasses.asdict(m) for m in manual]}
-            gb.save(key, rescore(stored, rubric, manual, lateness_from(meta.get('lateness'))), meta)
+        for record, result in stored:
+            manual = tuple(gb.manual_for(record.student_key))
+            gb.save(dataclasses.replace(record, manual=manual), rescore(result, rubric, manual, record.lateness))
             summary.submissions += 1
-        records = gb.results_for_export()
-    summary.outputs, warnings = export_all(out, records, rubric, roster_path)
-    summary.warnings += warnings
-    summary.problems = [f'{m.get("name") or m["student_key"]}: {r.status}: {r.message}'
-                        for m, r in records if r.status != 'graded']
+        results = gb.results_for_export()
+    _export(folder, results, rubric, roster_path, summary)
     return summary

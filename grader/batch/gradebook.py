@@ -12,15 +12,12 @@ Only the batch driver opens it (design: steps stay pure). What it guarantees:
   audited; a changed notebook is a new submission and gets a fresh seed from the grading step.
 - When only manual scores changed, the stored result's ``raw_checks`` let the driver rescore without a kernel.
 
-``meta`` (what the driver knows about a student besides the result): ``rubric_hash`` and ``grader_version``
-(required), ``user_id``, ``name``, ``notebook_path``, ``notebook_sha256`` (default: the result's), ``lateness``
-(a ``Lateness`` or its dict), ``partners`` (list), ``run_id``, ``manual`` (the ``ManualScore`` list used when
-scoring; default: the manual scores stored now). Any other key (``attachment_id``, ``section``, ``sis_user_id``,
-``late_marker``, ...) is kept in the ``info`` JSON and handed back merged into the meta.
+Each result is saved with its ``StudentRecord`` (model.py): who, which file, lateness, partners, the manual scores
+it was scored with, the rubric's hash and the grader's version. Fields with a column of their own are queryable;
+the rest of the record is kept whole in the ``info`` JSON, so a record read back equals the one saved.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import sqlite3
@@ -28,9 +25,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..model import ItemScore, Lateness, ManualScore, SubmissionResult, Totals
+from ..model import ItemScore, Lateness, ManualScore, StudentRecord, SubmissionResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FILENAME = 'gradebook.sqlite'
 # worth another try on a re-run; the other statuses are facts about the notebook's bytes
 TRANSIENT = frozenset({'error', 'timeout'})
@@ -51,8 +48,15 @@ CREATE TABLE checks (
 -- no foreign key: a TA may enter manual scores before the student is graded
 CREATE TABLE manual_scores (
     student_key TEXT NOT NULL, item_id TEXT NOT NULL, points REAL NOT NULL, comment TEXT NOT NULL DEFAULT '',
-    updated_at TEXT NOT NULL, PRIMARY KEY (student_key, item_id));
+    updated_at TEXT NOT NULL, deductions TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (student_key, item_id));
+-- the rubric each run graded with, as written: `grader rescore` scores with it unless told otherwise
+CREATE TABLE rubrics (hash TEXT PRIMARY KEY, name TEXT NOT NULL, yaml TEXT NOT NULL);
 """
+# _MIGRATIONS[v]: the statements that take a gradebook from schema version v to v + 1
+_MIGRATIONS = {
+    1: ["ALTER TABLE manual_scores ADD COLUMN deductions TEXT NOT NULL DEFAULT '[]'",
+        'CREATE TABLE rubrics (hash TEXT PRIMARY KEY, name TEXT NOT NULL, yaml TEXT NOT NULL)'],
+}
 _COLUMNS = ('user_id', 'name', 'notebook_path', 'notebook_sha256', 'rubric_hash', 'grader_version', 'seed',
             'status', 'message', 'lateness', 'graded_at', 'partners', 'run_id')
 
@@ -69,49 +73,13 @@ def rubric_hash(rubric: str | Path | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _json_default(value: Any) -> Any:
-    # partners arrive as RosterStudent objects, paths as Path: store their data, not their repr
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    return str(value)
-
-
-def manual_fingerprint(manual: Iterable[ManualScore | dict]) -> str:
-    # dicts too: the driver's meta carries manual scores as they go to the worker processes
-    scores = [m if isinstance(m, ManualScore) else ManualScore(**m) for m in manual]
-    rows = sorted((m.item_id, round(float(m.points), 6), m.comment) for m in scores)
+def manual_fingerprint(manual: Iterable[ManualScore]) -> str:
+    rows = sorted((m.item_id, round(float(m.points), 6), m.comment, sorted(m.deductions)) for m in manual)
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec='seconds')
-
-
-def _lateness_json(value: Lateness | dict | None) -> str | None:
-    if value is None:
-        return None
-    return json.dumps(dataclasses.asdict(value) if isinstance(value, Lateness) else dict(value))
-
-
-def lateness_from(value: Lateness | dict | None) -> Lateness | None:
-    if value is None or isinstance(value, Lateness):
-        return value
-    return Lateness(**{k: value[k] for k in ('seconds_late', 'uncertain', 'extension_days') if k in value})
-
-
-def result_from_dict(d: dict[str, Any]) -> SubmissionResult:
-    """The inverse of ``SubmissionResult.to_dict``."""
-    items = [ItemScore(id=item_id, title=c.get('title', item_id), category=c.get('category', ''),
-                       visibility=c.get('visibility', 'public'), status=c['status'], points=c['points'],
-                       max_points=c['max_points'], message=c.get('message', ''), manual=c.get('manual', False))
-             for item_id, c in (d.get('checks') or {}).items()]
-    totals = Totals(**d['totals']) if d.get('totals') else None
-    return SubmissionResult(notebook=d.get('notebook', ''), status=d['status'], message=d.get('message', ''),
-                            mode=d.get('mode', 'grade'), seed=d.get('seed'), sha256=d.get('sha256'),
-                            isolated=d.get('isolated', False), items=items, totals=totals,
-                            flags=list(d.get('flags') or ()), notes=list(d.get('notes') or ()),
-                            elapsed_seconds=d.get('elapsed_seconds'),
-                            raw_checks={k: dict(v) for k, v in (d.get('raw_checks') or {}).items()})
 
 
 class Gradebook:
@@ -151,6 +119,17 @@ class Gradebook:
             except BaseException:
                 self._db.execute('ROLLBACK')
                 raise
+            return
+        for step in range(version, SCHEMA_VERSION):     # a gradebook written by an older grader, upgraded in place
+            self._db.execute('BEGIN IMMEDIATE')
+            try:
+                for statement in _MIGRATIONS[step]:
+                    self._db.execute(statement)
+                self._db.execute(f'PRAGMA user_version={step + 1}')
+                self._db.execute('COMMIT')
+            except BaseException:
+                self._db.execute('ROLLBACK')
+                raise
 
     # ------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -170,8 +149,18 @@ class Gradebook:
         with self._transaction():
             cur = self._db.execute('INSERT INTO runs (started_at, grader_version, rubric_hash, options) '
                                    'VALUES (?, ?, ?, ?)', (_now(), grader_version, rubric_hash,
-                                                           json.dumps(options or {}, default=_json_default)))
+                                                           json.dumps(options or {}, default=str)))
         return int(cur.lastrowid)
+
+    def save_rubric(self, digest: str, name: str, text: str) -> None:
+        with self._transaction():
+            self._db.execute('INSERT OR IGNORE INTO rubrics (hash, name, yaml) VALUES (?, ?, ?)', (digest, name, text))
+
+    def last_run(self) -> dict[str, Any] | None:
+        """The latest run with its options and, when stored, its rubric's YAML (``rubric_yaml``, ``rubric_name``)."""
+        row = self._db.execute('SELECT r.*, b.yaml AS rubric_yaml, b.name AS rubric_name FROM runs r LEFT JOIN '
+                               'rubrics b ON b.hash = r.rubric_hash ORDER BY r.id DESC LIMIT 1').fetchone()
+        return None if row is None else {**dict(row), 'options': json.loads(row['options'])}
 
     def finish_run(self, run_id: int) -> None:
         with self._transaction():
@@ -182,13 +171,21 @@ class Gradebook:
         return [{**dict(r), 'options': json.loads(r['options'])} for r in rows]
 
     # ------------------------------------------------------------ submissions
-    def is_current(self, student_key: str, notebook_sha256: str, rubric_hash: str, grader_version: str) -> bool:
-        row = self._db.execute('SELECT notebook_sha256, rubric_hash, grader_version, status, manual_hash '
+    def is_current(self, student_key: str, notebook_sha256: str, rubric_hash: str, grader_version: str,
+                   isolated: bool | None = None) -> bool:
+        """The stored grade still stands: same notebook, rubric, grader and manual scores, not a transient error,
+        and (when ``isolated`` is given) graded with the same isolation, so a run that gains the sandbox regrades
+        what an unisolated run graded."""
+        row = self._db.execute('SELECT notebook_sha256, rubric_hash, grader_version, status, manual_hash, result_json '
                                'FROM submissions WHERE student_key=?', (student_key,)).fetchone()
-        return (row is not None and row['status'] not in TRANSIENT
-                and (row['notebook_sha256'], row['rubric_hash'], row['grader_version'])
-                == (notebook_sha256, rubric_hash, grader_version)
-                and row['manual_hash'] == manual_fingerprint(self.manual_for(student_key)))
+        if row is None or row['status'] in TRANSIENT:
+            return False
+        if (row['notebook_sha256'], row['rubric_hash'], row['grader_version']) != (notebook_sha256, rubric_hash,
+                                                                                   grader_version):
+            return False
+        if isolated is not None and bool(json.loads(row['result_json']).get('isolated')) != isolated:
+            return False
+        return row['manual_hash'] == manual_fingerprint(self.manual_for(student_key))
 
     def stored_seed(self, student_key: str, notebook_sha256: str) -> int | None:
         """The seed of the stored grade if it was for these same notebook bytes, else None (grade afresh)."""
@@ -196,33 +193,31 @@ class Gradebook:
                                (student_key, notebook_sha256)).fetchone()
         return None if row is None else row['seed']
 
-    def save(self, student_key: str, result: SubmissionResult, meta: dict[str, Any]) -> None:
-        missing = [k for k in ('rubric_hash', 'grader_version') if not meta.get(k)]
+    def save(self, record: StudentRecord, result: SubmissionResult) -> None:
+        missing = [k for k in ('student_key', 'rubric_hash', 'grader_version') if not getattr(record, k)]
         if missing:
-            raise ValueError(f'save({student_key!r}): meta lacks {", ".join(missing)}')
-        known = set(_COLUMNS) | {'manual', 'student_key', 'status', 'message', 'seed', 'result_json', 'info',
-                                 'graded_at', 'manual_hash'}
-        info = {k: v for k, v in meta.items() if k not in known}
+            raise ValueError(f'save({record.student_key!r}): the record lacks {", ".join(missing)}')
+        key = record.student_key
+        lateness = None if record.lateness is None else json.dumps(record.lateness.to_dict())
         values = {
-            'user_id': None if meta.get('user_id') is None else str(meta['user_id']),
-            'name': meta.get('name'), 'notebook_path': meta.get('notebook_path', result.notebook),
-            'notebook_sha256': meta.get('notebook_sha256') or result.sha256,
-            'rubric_hash': meta['rubric_hash'], 'grader_version': meta['grader_version'], 'seed': result.seed,
-            'status': result.status, 'message': result.message, 'lateness': _lateness_json(meta.get('lateness')),
-            'graded_at': _now(), 'partners': json.dumps(meta.get('partners') or [], default=_json_default),
-            'run_id': meta.get('run_id'),
+            'user_id': record.user_id, 'name': record.name,
+            'notebook_path': record.notebook_path if record.notebook_path is not None else result.notebook,
+            'notebook_sha256': record.notebook_sha256 or result.sha256,
+            'rubric_hash': record.rubric_hash, 'grader_version': record.grader_version, 'seed': result.seed,
+            'status': result.status, 'message': result.message, 'lateness': lateness, 'graded_at': _now(),
+            'partners': json.dumps([{'name': p.name, 'user_id': p.user_id} for p in record.partners]),
+            'run_id': record.run_id,
         }
         # serialised before the transaction opens: a value JSON cannot hold fails without touching the db
         result_json = json.dumps(result.to_dict())
-        info_json = json.dumps(info, default=_json_default)
+        info_json = json.dumps(record.to_dict())
         with self._transaction():
-            manual = meta.get('manual')
-            values['manual_hash'] = manual_fingerprint(self.manual_for(student_key) if manual is None else manual)
-            self._db.execute('DELETE FROM checks WHERE student_key=?', (student_key,))
-            values.update(result_json=result_json, info=info_json, student_key=student_key)
+            values['manual_hash'] = manual_fingerprint(record.manual)
+            self._db.execute('DELETE FROM checks WHERE student_key=?', (key,))
+            values.update(result_json=result_json, info=info_json, student_key=key)
             self._db.execute(f'INSERT OR REPLACE INTO submissions ({", ".join(values)}) '
                              f'VALUES ({", ".join("?" * len(values))})', tuple(values.values()))
-            self._insert_checks(student_key, result.items)
+            self._insert_checks(key, result.items)
 
     def _insert_checks(self, student_key: str, items: list[ItemScore]) -> None:
         self._db.executemany('INSERT INTO checks (student_key, item_id, status, points, max_points, message) '
@@ -230,24 +225,26 @@ class Gradebook:
                              [(student_key, it.id, it.status, float(it.points), float(it.max_points), it.message)
                               for it in items])
 
-    def _meta(self, row: sqlite3.Row) -> dict[str, Any]:
-        meta = json.loads(row['info'])
-        meta.update({k: row[k] for k in _COLUMNS if k not in ('lateness', 'partners')})
-        meta.update(student_key=row['student_key'], lateness=json.loads(row['lateness']) if row['lateness'] else None,
-                    partners=json.loads(row['partners']))
-        return meta
+    def _record(self, row: sqlite3.Row) -> StudentRecord:
+        info = json.loads(row['info'])
+        info.update({k: row[k] for k in _COLUMNS if k not in ('lateness', 'partners', 'graded_at', 'status',
+                                                               'message', 'seed')})
+        info.update(student_key=row['student_key'], partners=json.loads(row['partners']),
+                    lateness=json.loads(row['lateness']) if row['lateness'] else None)
+        return StudentRecord.from_dict(info)
 
-    def load_results(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        """(meta, result dict) per student, ordered by name then key; lateness and partners as plain JSON."""
+    def load_results(self) -> list[tuple[StudentRecord, dict[str, Any]]]:
+        """(record, result dict) per student, ordered by name then key."""
         rows = self._db.execute('SELECT * FROM submissions ORDER BY lower(coalesce(name, \'\')), student_key')
-        return [(self._meta(r), json.loads(r['result_json'])) for r in rows.fetchall()]
+        return [(self._record(r), json.loads(r['result_json'])) for r in rows.fetchall()]
 
-    def results_for_export(self) -> list[tuple[dict[str, Any], SubmissionResult]]:
-        """(meta, SubmissionResult) per student, meta['lateness'] a ``Lateness``: what grader.report.exports takes."""
-        out = []
-        for meta, d in self.load_results():
-            out.append(({**meta, 'lateness': lateness_from(meta['lateness'])}, result_from_dict(d)))
-        return out
+    def results_for_export(self) -> list[tuple[StudentRecord, SubmissionResult]]:
+        """(record, SubmissionResult) per student: what grader.report takes."""
+        return [(record, SubmissionResult.from_dict(d)) for record, d in self.load_results()]
+
+    def result(self, student_key: str) -> tuple[StudentRecord, SubmissionResult] | None:
+        row = self._db.execute('SELECT * FROM submissions WHERE student_key=?', (student_key,)).fetchone()
+        return None if row is None else (self._record(row), SubmissionResult.from_dict(json.loads(row['result_json'])))
 
     def checks_for(self, student_key: str) -> list[dict[str, Any]]:
         rows = self._db.execute('SELECT item_id, status, points, max_points, message FROM checks '
@@ -260,8 +257,9 @@ class Gradebook:
         now = _now()
         with self._transaction():
             self._db.executemany('INSERT OR REPLACE INTO manual_scores (student_key, item_id, points, comment, '
-                                 'updated_at) VALUES (?, ?, ?, ?, ?)',
-                                 [(key, m.item_id, float(m.points), m.comment, now) for key, m in scores])
+                                 'updated_at, deductions) VALUES (?, ?, ?, ?, ?, ?)',
+                                 [(key, m.item_id, float(m.points), m.comment, now, json.dumps(list(m.deductions)))
+                                  for key, m in scores])
 
     def clear_manual(self, student_key: str, item_id: str | None = None) -> None:
         with self._transaction():
@@ -272,9 +270,10 @@ class Gradebook:
                                  (student_key, item_id))
 
     def manual_for(self, student_key: str) -> list[ManualScore]:
-        rows = self._db.execute('SELECT item_id, points, comment FROM manual_scores WHERE student_key=? '
+        rows = self._db.execute('SELECT item_id, points, comment, deductions FROM manual_scores WHERE student_key=? '
                                 'ORDER BY item_id', (student_key,))
-        return [ManualScore(r['item_id'], r['points'], r['comment']) for r in rows.fetchall()]
+        return [ManualScore(r['item_id'], r['points'], r['comment'], tuple(json.loads(r['deductions'])))
+                for r in rows.fetchall()]
 
 
 class _Transaction:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Iterator, NamedTuple
 
+from ..errors import InputError
 from .names import CanvasEntry, parse_entry_name, partner_last_names, refusal, safe_name, unique_name
 
 MB = 1 << 20
@@ -75,11 +76,23 @@ def collect(source: str | Path, workdir: str | Path, notebook_pattern: str = '*A
     run = _Run(Path(workdir), notebook_pattern, limits)
     if source.is_dir():
         run.read_folder(source)
-    elif source.is_file() and zipfile.is_zipfile(source):
+        return run.finish(str(source))
+    if not source.is_file():
+        raise InputError(f'{source}: no such file or folder')
+    if not zipfile.is_zipfile(source):
+        with open(source, 'rb') as f:
+            zip_like = f.read(2) == b'PK'
+        if zip_like or source.suffix.lower() == '.zip':
+            raise InputError(f'{source}: this zip is damaged or incomplete (a download cut short?): download the '
+                             'submissions from Canvas again')
+        raise InputError(f'{source}: not a zip file: give the zip Canvas\'s "Download Submissions" makes, or the '
+                         'folder it unzips to')
+    try:
         with zipfile.ZipFile(source) as zf:
             run.read_zip(zf)
-    else:
-        raise ValueError(f'{source}: neither a folder nor a zip file (expected Canvas\'s "Download Submissions" zip)')
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise InputError(f'{source}: this zip is damaged or incomplete ({exc}): download the submissions from '
+                         'Canvas again') from None
     return run.finish(str(source))
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
+
 
 @dataclass(frozen=True)
 class RosterStudent:
@@ -63,20 +65,25 @@ def read_roster(path: str | Path) -> Roster:
     """Students of a gradebook export CSV: 'Student,ID,SIS User ID,SIS Login ID,Section,...'.
 
     Rows without a numeric ID (the '    Points Possible' row, Canvas's older 'Muted' row) are not students.
-    Extra assignment columns are ignored. Raises ValueError with a readable message when the header is not
+    Extra assignment columns are ignored. Raises InputError with a readable message when the header is not
     a gradebook export's.
     """
     path = Path(path)
     # utf-8-sig: Excel and Canvas both write a BOM, which would otherwise glue itself to 'Student'
-    with path.open(newline='', encoding='utf-8-sig') as f:
-        rows = list(csv.reader(f))
+    try:
+        with path.open(newline='', encoding='utf-8-sig') as f:
+            rows = list(csv.reader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f'--roster {path}: cannot read it as a CSV file ({getattr(exc, "strerror", None) or exc})') \
+            from None
     if not rows:
-        raise ValueError(f'{path}: empty file, expected a Canvas gradebook export')
+        raise InputError(f'--roster {path}: empty file, expected a Canvas gradebook export')
     header = [h.strip() for h in rows[0]]
     missing = [c for c in _REQUIRED if c not in header]
     if missing:
-        raise ValueError(f'{path}: no column {", ".join(map(repr, missing))} in the header; expected a Canvas '
-                         f'gradebook export starting "Student,ID,SIS User ID,SIS Login ID,Section"')
+        raise InputError(f'--roster {path}: no column {", ".join(map(repr, missing))} in the header; expected a Canvas '
+                         f'gradebook export starting "Student,ID,SIS User ID,SIS Login ID,Section" (Grades > '
+                         'Export in Canvas)')
     col = {name: header.index(name) for name in header}     # index(): a repeated title's first column
 
     def cell(row: list[str], name: str) -> str:

@@ -6,21 +6,11 @@ turns into a silently wrong grade.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from pathlib import Path
 
-from ..pipeline.late import lateness_from_times, parse_timestamp
-from ..model import Lateness, ManualScore
-
-
-class InputError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class Extension:
-    extra_days: float = 0.0
-    new_due: str | None = None
+from ..pipeline.late import parse_timestamp
+from ..errors import InputError
+from ..model import Extension, ManualScore
 
 
 def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
@@ -102,17 +92,3 @@ def read_manual(path: Path, item_ids: set[str]) -> dict[str, list[ManualScore]]:
         out.setdefault(row['user_id'], []).append(ManualScore(row['item_id'], points, row.get('comment', '')))
     _raise_if(problems)
     return out
-
-
-def lateness_for(user_id: str | None, late_marker: bool, due: str | None, times: dict[str, str],
-                 extensions: dict[str, Extension]) -> Lateness | None:
-    """From the submission time when known; else Canvas's LATE marker (uncertain: no time), whose absence means
-    Canvas found the submission on time."""
-    extension = extensions.get(user_id or '', Extension())
-    if user_id in times and (due or extension.new_due):
-        if extension.new_due:
-            return lateness_from_times(times[user_id], due, new_due=extension.new_due)
-        return lateness_from_times(times[user_id], due, extension_days=extension.extra_days)
-    if late_marker:
-        return Lateness(seconds_late=None, uncertain=True, extension_days=extension.extra_days)
-    return Lateness(seconds_late=0.0)

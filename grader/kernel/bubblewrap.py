@@ -53,6 +53,7 @@ from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
 
+from ..errors import InputError
 from .launch import Limits, LimitsLauncher, CommandKernelManager, bootstrap, hidden_from_kernel, kernel_env
 
 SANDBOX = '/sandbox'            # the working folder inside; short, and the same for every notebook
@@ -296,14 +297,16 @@ def default_launcher():
     """BwrapLauncher when it works here, else LimitsLauncher described (and warned) as NOT ISOLATED."""
     mode = (os.environ.get('A2G_SANDBOX') or 'auto').strip().lower()
     if mode not in ('auto', 'bwrap', 'none'):
-        raise ValueError(f'A2G_SANDBOX must be auto, bwrap or none, not {mode!r}')
+        raise InputError(f'A2G_SANDBOX must be auto, bwrap or none, not {mode!r}: fix or unset that environment '
+                         'variable')
     if mode == 'none':
         return LimitsLauncher(description='NOT ISOLATED: sandbox turned off (A2G_SANDBOX=none)')
     reason = sandbox_unavailable()
     if reason is None:
         return BwrapLauncher()
     if mode == 'bwrap':
-        raise RuntimeError(f'A2G_SANDBOX=bwrap, but bubblewrap cannot run a kernel here: {reason}')
+        raise InputError(f'A2G_SANDBOX=bwrap, but bubblewrap cannot run a kernel here: {reason} (install bubblewrap, '
+                         'or set A2G_SANDBOX=auto to run with resource limits only)')
     message = f'NOT ISOLATED: bubblewrap unavailable: {reason}'
     warnings.warn(message + ' (student code runs with resource limits only)', RuntimeWarning, stacklevel=2)
     return LimitsLauncher(description=message)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from ..model import Rubric, SubmissionResult
 from ..resources import is_student_kit, kit_dir, KIT_EXPECTED
+from ..formatting import points as _num
 
 MARKS = {'pass': '✓', 'partial': '~', 'fail': '✗', 'error': '!', 'skipped': '·'}
 
@@ -17,19 +18,25 @@ def expected_source():
     return ReferenceExpected()
 
 
-def self_check(notebook: Path, rubric: Rubric, launcher=None) -> SubmissionResult:
+def self_check(notebook: Path, rubric: Rubric, launcher=None, on_check=None) -> SubmissionResult:
     from ..pipeline.grade import grade_notebook
-    return grade_notebook(Path(notebook), rubric, mode='self-check', expected=expected_source(), launcher=launcher)
+    return grade_notebook(Path(notebook), rubric, mode='self-check', expected=expected_source(), launcher=launcher,
+                          on_check=on_check)
 
 
-def all_public_pass(result: SubmissionResult, rubric: Rubric) -> bool:
-    advisory = {it.id for it in rubric.items if it.advisory}
-    public = [it for it in result.items if it.visibility == 'public' and it.id not in advisory]
-    return result.status == 'graded' and bool(public) and all(it.status == 'pass' for it in public)
+def required(rubric: Rubric) -> set[str]:
+    """The public code checks: what "passing" a self-check means. Extra credit, advisory items and the written
+    answers (whose points are provisional until a TA reads them) are shown, never required."""
+    from ..checks.runner import is_code_check
+    extra = {c.id for c in rubric.categories if c.extra}
+    return {it.id for it in rubric.items if it.visibility == 'public' and not it.advisory and not it.manual
+            and it.category not in extra and is_code_check(it.check)}
 
 
-def _num(x: float) -> str:
-    return f'{x:.2f}'.rstrip('0').rstrip('.')
+def code_checks_pass(result: SubmissionResult, rubric: Rubric) -> bool:
+    needed = required(rubric)
+    items = [it for it in result.items if it.id in needed]
+    return result.status == 'graded' and bool(items) and all(it.status == 'pass' for it in items)
 
 
 def format_table(result: SubmissionResult, rubric: Rubric, width: int = 100) -> str:
@@ -56,12 +63,35 @@ def format_table(result: SubmissionResult, rubric: Rubric, width: int = 100) -> 
             wrapped = textwrap.wrap(body, width=max(30, width - len(head))) or ['']
             lines.append(head + wrapped[0])
             lines += [' ' * len(head) + w for w in wrapped[1:]]
-    lines += ['', _code_line(result, rubric)]
+    lines += ['', _code_line(result, rubric), _public_total(result, rubric)]
     if result.notes:
         lines += ['', 'Notes:'] + [f'  - {n}' for n in result.notes]
-    lines += ['', 'All public checks pass.' if all_public_pass(result, rubric)
-              else 'Some public checks do not pass yet: see the messages above.']
+    needed = required(rubric)
+    failing = [it.id for it in result.items if it.id in needed and it.status != 'pass']
+    if not failing and result.status == 'graded':
+        lines += ['', 'Every public code check passes. Written answers are scored by your TA; extra credit is '
+                      'optional.']
+    else:
+        lines += ['', f'Public code checks to fix: {", ".join(failing)} (see the messages above).']
     return '\n'.join(lines)
+
+
+def _public_total(result: SubmissionResult, rubric: Rubric) -> str:
+    """Points of everything a self-check ran, out of what it can see, and what a TA still decides."""
+    shown = [it for it in result.items if it.status != 'skipped']
+    extra = {c.id for c in rubric.categories if c.extra}
+    earned = sum(it.points for it in shown if it.category not in extra)
+    possible = sum(it.max_points for it in shown if it.category not in extra)
+    bonus = sum(it.points for it in shown if it.category in extra)
+    needed = required(rubric)
+    provisional = sum(it.max_points for it in shown if it.category not in extra and it.id not in needed
+                      and it.max_points > 0)
+    text = f'Public total: {_num(earned)} / {_num(possible)}'
+    if bonus:
+        text += f' plus {_num(bonus)} extra credit'
+    if provisional:
+        text += f' (the {_num(provisional)} points of written answers are provisional: your TA reads them)'
+    return text + '.'
 
 
 def _code_line(result: SubmissionResult, rubric: Rubric) -> str:

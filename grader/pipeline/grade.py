@@ -1,10 +1,12 @@
 """Grade one notebook: load → execute → check → score. Every outcome is a SubmissionResult with a status."""
 from __future__ import annotations
 
+import dataclasses
+import re
 import secrets
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..kernel import probes
 from ..checks import GRADED_NAMES
@@ -34,8 +36,10 @@ def probe_sources() -> list[str]:
 
 def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int | None = None,
                    expected=None, launcher=None, lateness: Lateness | None = None,
-                   manual: Iterable[ManualScore] = (), wall_budget: float | None = None) -> SubmissionResult:
-    """``wall_budget``: seconds for the whole notebook; checks not reached by then are reported, not run."""
+                   manual: Iterable[ManualScore] = (), wall_budget: float | None = None,
+                   on_check: Callable[[str, str], None] | None = None) -> SubmissionResult:
+    """``wall_budget``: seconds for the whole notebook; checks not reached by then are reported, not run.
+    ``on_check(event, item_id)`` hears 'start' and 'done' around each code check (a self-check's live line)."""
     started = time.perf_counter()
     deadline = None if wall_budget is None else time.monotonic() + wall_budget
     path = Path(path)
@@ -72,7 +76,8 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
                 from .expected import ReferenceExpected
                 expected = ReferenceExpected()
             try:
-                _run_code_items(session, loaded, code_items, results, expected, mode, seed, result, deadline)
+                _run_code_items(session, loaded, code_items, results, expected, mode, seed, result, deadline,
+                                on_check or (lambda event, item_id: None))
             except Exception as exc:   # noqa: BLE001 - a kernel that cannot start is this notebook's error only
                 result.status = 'error'
                 result.message = f'the grading kernel failed ({type(exc).__name__}: {exc}); the TA will regrade it'
@@ -90,10 +95,13 @@ def graded_names(rubric: Rubric) -> set[str]:
     return set(GRADED_NAMES) | {n for names in rubric.aliases.values() for n in names}
 
 
-def _run_code_items(session, loaded, code_items, results, expected, mode, seed, result, deadline):
+def _run_code_items(session, loaded, code_items, results, expected, mode, seed, result, deadline, on_check):
     with session:
-        result.notes.extend(n.message for n in session.define(loaded.chunks))
+        definition_notes = session.define(loaded.chunks)
+        result.notes.extend(n.message for n in definition_notes)
+        causes = undefined_causes(loaded, definition_notes)
         for item in code_items:
+            on_check('start', item.id)
             if deadline is not None and time.monotonic() > deadline - 1:
                 results[item.id] = CheckResult(item.id, 'error', 0.0, 'not run: the time budget for the whole '
                                                'notebook ran out (see the checks that timed out)')
@@ -102,9 +110,40 @@ def _run_code_items(session, loaded, code_items, results, expected, mode, seed, 
                 continue
             _guarded(item, results, lambda: results.setdefault(
                 item.id, run_code_check(item, session, expected, mode, seed, deadline)))
+            results[item.id] = cause_first(results[item.id], causes)
+            on_check('done', item.id)
         if session.restarts:
             result.notes.append(f'the kernel was restarted {session.restarts} time(s) after a check hung or '
                                 'crashed it')
+
+
+def undefined_causes(loaded, definition_notes) -> dict[str, str]:
+    """Graded names the notebook leaves undefined, each with the likeliest reason: the cell meant to define it had a
+    syntax error or raised, or nothing defines it at all."""
+    defined = {name for chunk in loaded.chunks for name in chunk.defines}
+    problems = [(p.cell_index, p.message) for p in loaded.problems]
+    problems += [(n.cell_index, n.message) for n in definition_notes]
+    sources = dict(loaded.code_cells)
+    causes = {}
+    for name in GRADED_NAMES:
+        pattern = re.compile(rf'^\s*(?:def|class)\s+{name}\b', re.M)
+        failed = [msg for index, msg in problems if pattern.search(sources.get(index, ''))]
+        if failed:
+            causes[name] = failed[-1]
+        elif name not in defined:
+            causes[name] = f'no code cell defines {name}'
+    return causes
+
+
+def cause_first(verdict: CheckResult, causes: dict[str, str]) -> CheckResult:
+    """'partition failed: KeyError: 'partition'' says nothing a student can act on: put the cause first."""
+    if verdict.status == 'pass':
+        return verdict
+    for name, cause in causes.items():
+        if f"KeyError: '{name}'" in verdict.message or f"name '{name}' is not defined" in verdict.message:
+            return dataclasses.replace(verdict, message=f'{name} is not defined because {cause}: fix that, then run '
+                                                        f'your notebook top to bottom. ({verdict.message})')
+    return verdict
 
 
 def _finish(result, rubric, results, manual, lateness, mode, started) -> SubmissionResult:

@@ -19,50 +19,35 @@ import math
 import re
 from datetime import datetime, timedelta, timezone
 
-from ..model import LatePolicy, Lateness
+from ..model import Extension, LatePolicy, Lateness
+from ..formatting import points as _num
 
 DAY = 86400.0
 
-# Written by hand rather than datetime.fromisoformat: Python 3.10 reads neither 'Z' nor '-0700' (and only 3 or 6
-# fractional digits), and nbgrader's misreading of '-0700' as 700 seconds is exactly the bug to avoid.
-_TIMESTAMP = re.compile(
-    r'(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<frac>\d+))?)?'
-    r'\s*(?P<tz>[Zz]|[+-]\d{2}(?::?\d{2})?|UTC)?')
+_OFFSET_MINUTES = re.compile(r'[+-]\d{2}:?(\d{2})$')
 
 
 def parse_timestamp(s: str | datetime) -> datetime:
     """An ISO 8601 date and time with a UTC offset (``-07:00``, ``-0700``, ``-07`` or ``Z``) as an aware datetime.
 
-    A time without an offset is refused: guessing the grader's local zone would shift lateness by hours.
+    ``datetime.fromisoformat`` reads all of these since Python 3.11 (3.10 read neither ``Z`` nor ``-0700``, and
+    nbgrader's misreading of ``-0700`` as 700 seconds is exactly the bug to avoid). A time without an offset is
+    refused: guessing the grader's local zone would shift lateness by hours.
     """
     if isinstance(s, datetime):
-        if s.tzinfo is None or s.utcoffset() is None:
-            raise ValueError(f'timestamp {s.isoformat()} has no UTC offset: an offset is required '
-                             '(e.g. -07:00, -0700 or Z)')
-        return s
-    text = str(s).strip()
-    match = _TIMESTAMP.fullmatch(text)
-    if not match:
-        raise ValueError(f'timestamp {s!r} is not an ISO 8601 date and time with a UTC offset '
-                         '(e.g. 2024-02-09T23:59:00-07:00)')
-    tz = match['tz']
-    if tz is None:
-        raise ValueError(f'timestamp {s!r} has no UTC offset: an offset is required (e.g. -07:00, -0700 or Z)')
-    if tz in ('Z', 'z', 'UTC'):
-        offset = timedelta(0)
+        value = s
     else:
-        digits = tz[1:].replace(':', '')
-        hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
-        if minutes >= 60:
-            raise ValueError(f'timestamp {s!r} has an invalid UTC offset {tz}')
-        offset = timedelta(hours=hours, minutes=minutes) * (-1 if tz[0] == '-' else 1)
-    micro = int((match['frac'] or '0')[:6].ljust(6, '0'))
-    try:
-        date = datetime.strptime(match['date'], '%Y-%m-%d')
-        return datetime(date.year, date.month, date.day, int(match['h']), int(match['m']), int(match['s'] or 0),
-                        micro, tzinfo=timezone(offset))
-    except ValueError as exc:
-        raise ValueError(f'timestamp {s!r} is not a valid date and time: {exc}') from None
+        try:
+            value = datetime.fromisoformat(str(s).strip())
+        except ValueError:
+            raise ValueError(f'timestamp {s!r} is not an ISO 8601 date and time with a UTC offset '
+                             '(e.g. 2024-02-09T23:59:00-07:00)') from None
+    if not isinstance(s, datetime) and int((_OFFSET_MINUTES.search(str(s).strip()) or [0, '0'])[1]) >= 60:
+        raise ValueError(f'timestamp {s!r} has an invalid UTC offset')     # fromisoformat reads +07:75 as 08:15
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f'timestamp {s if isinstance(s, str) else s.isoformat()!r} has no UTC offset: an offset is '
+                         'required (e.g. -07:00, -0700 or Z)')
+    return value
 
 
 def _check_days(extension_days: float) -> float:
@@ -108,11 +93,6 @@ def days_late(seconds: float, grace_minutes: float = 0) -> int:
     if seconds <= grace:
         return 0
     return math.ceil((seconds - grace) / DAY)
-
-
-def _num(x: float) -> str:
-    text = f'{round(float(x), 2):.2f}'.rstrip('0').rstrip('.')
-    return '0' if text == '-0' else text
 
 
 def _duration(seconds: float) -> str:
@@ -176,3 +156,17 @@ def late_penalty(policy: LatePolicy, lateness: Lateness | None, total_before: fl
         return deducted, days, (f'{reason}: −{_num(deducted)} points ({rate} would be −{_num(full)}, capped so '
                                 f'the score does not fall below {_num(policy.floor)})')
     return deducted, days, f'{reason}: −{_num(deducted)} points ({rate})'
+
+
+def lateness_for(user_id: str | None, late_marker: bool, due: str | None, times: dict[str, str],
+                 extensions: dict[str, Extension]) -> Lateness | None:
+    """From the submission time when known; else Canvas's LATE marker (uncertain: no time), whose absence means
+    Canvas found the submission on time."""
+    extension = extensions.get(user_id or '', Extension())
+    if user_id in times and (due or extension.new_due):
+        if extension.new_due:
+            return lateness_from_times(times[user_id], due, new_due=extension.new_due)
+        return lateness_from_times(times[user_id], due, extension_days=extension.extra_days)
+    if late_marker:
+        return Lateness(seconds_late=None, uncertain=True, extension_days=extension.extra_days)
+    return Lateness(seconds_late=0.0)

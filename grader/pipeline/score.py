@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from .late import late_penalty
-from ..model import CheckResult, CheckStatus, Item, ItemScore, Lateness, ManualScore, Rubric, Totals
+from ..model import CheckResult, CheckStatus, Item, ItemScore, Lateness, ManualScore, Rubric, Totals, status_for
+from ..formatting import points as _num
 
 HIDDEN_SKIPPED = 'hidden check: run when your TA grades'
 Mode = Literal['grade', 'self-check']
@@ -18,11 +19,6 @@ Mode = Literal['grade', 'self-check']
 
 def _r(x: float) -> float:
     return round(float(x), 2) + 0.0     # + 0.0 turns -0.0 into 0.0
-
-
-def _num(x: float) -> str:
-    text = f'{_r(x):.2f}'.rstrip('0').rstrip('.')
-    return '0' if text == '-0' else text
 
 
 def _totals_field(category_id: str, extra: bool) -> str:
@@ -76,7 +72,7 @@ def _apply_manual(item: Item, m: ManualScore, status: CheckStatus, message: str,
         message = 'graded by your TA'
     if m.comment:
         message = f'{message} — TA: {m.comment}' if message else f'TA: {m.comment}'
-    new_status: CheckStatus = 'pass' if points >= item.points else 'fail' if points <= 0 else 'partial'
+    new_status = status_for(points / item.points) if item.points else 'pass'
     return new_status, points, message
 
 

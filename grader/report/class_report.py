@@ -1,44 +1,34 @@
 """The class report: one self-contained HTML page for the instructor (plots inlined as base64 PNGs).
 
 Summary, score histogram, pass rate per item, late days, the submissions that need a human (errors, timeouts,
-unreadable notebooks, flags, items whose check errored) and every student's final score. Every string that
-comes from a student or their notebook (names, messages, notes, flags) is HTML-escaped.
+unreadable notebooks, flags, items whose check errored) and every student's final score. The page is
+templates/class_report.html; its autoescaping escapes every string that comes from a student or their notebook.
 """
 from __future__ import annotations
 
 import base64
-import html
 import io
 import statistics
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
-from .exports import NO_GRADE, as_records, days_late, num, write_atomic
+from .exports import NO_GRADE, Records, as_records, days_late, num, write_atomic
 from .feedback import STATUS_LABELS
-from ..model import Rubric, SubmissionResult
-
-esc = html.escape
-
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 62rem; margin: 2rem auto;
-       padding: 0 1rem; color: #1f2328; line-height: 1.4; }
-h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #d0d7de; }
-table { border-collapse: collapse; margin: .5rem 0; } td, th { border: 1px solid #d0d7de; padding: .25rem .5rem;
-       text-align: left; vertical-align: top; } th { background: #f6f8fa; } td.num { text-align: right; }
-.banner { padding: .6rem 1rem; border-radius: 6px; font-weight: bold; }
-.bad { background: #ffebe9; color: #82071e; border: 1px solid #ff8182; }
-.good { background: #dafbe1; color: #116329; border: 1px solid #4ac26b; }
-.warn { color: #9a6700; } ul.notes { margin: 0; padding-left: 1.1rem; } img { max-width: 100%; }
-"""
+from .templates import render
+from ..model import Rubric, StudentRecord, SubmissionResult
 
 
-def _png(fig) -> str:
+def _plot(fig, empty: str = '') -> dict[str, str]:
     buf = io.BytesIO()
     fig.savefig(buf, format='png', dpi=100, bbox_inches='tight')
-    return '<img alt="{}" src="data:image/png;base64,{}">'.format(
-        esc(fig.get_label() or 'plot'), base64.b64encode(buf.getvalue()).decode('ascii'))
+    return {'label': fig.get_label() or 'plot', 'empty': empty,
+            'uri': 'data:image/png;base64,' + base64.b64encode(buf.getvalue()).decode('ascii')}
+
+
+def _no_plot(why: str) -> dict[str, str]:
+    return {'label': '', 'uri': '', 'empty': why}
 
 
 def _figure(label: str, width: float = 7.0, height: float = 3.2):
@@ -54,9 +44,9 @@ def _figure(label: str, width: float = 7.0, height: float = 3.2):
     return fig, ax
 
 
-def _histogram(finals: list[float], possible: float, top: float) -> str:
+def _histogram(finals: list[float], possible: float, top: float) -> dict[str, str]:
     if not finals:
-        return '<p>No graded submissions: no histogram.</p>'
+        return _no_plot('No graded submissions: no histogram.')
     fig, ax = _figure('Histogram of final scores')
     width = max(1.0, possible / 20)
     edges = [i * width for i in range(int(max(top, max(finals)) // width) + 2)]
@@ -65,10 +55,11 @@ def _histogram(finals: list[float], possible: float, top: float) -> str:
     ax.set_xlabel('final score')
     ax.set_ylabel('students')
     ax.legend(loc='upper left', frameon=False)
-    return _png(fig)
+    return _plot(fig)
 
 
-def _pass_rates(records: list[tuple[dict, SubmissionResult]], rubric: Rubric) -> list[tuple[str, float | None, int]]:
+def _pass_rates(records: list[tuple[StudentRecord, SubmissionResult]],
+                rubric: Rubric) -> list[tuple[str, float | None, int]]:
     """(item id, share of graded submissions with full marks on it, how many were graded on it), rubric order."""
     out = []
     for item in rubric.items:
@@ -79,9 +70,9 @@ def _pass_rates(records: list[tuple[dict, SubmissionResult]], rubric: Rubric) ->
     return out
 
 
-def _pass_rate_plot(rates: list[tuple[str, float | None, int]]) -> str:
+def _pass_rate_plot(rates: list[tuple[str, float | None, int]]) -> dict[str, str]:
     if not any(n for _, _, n in rates):
-        return '<p>No graded submissions: no pass rates.</p>'
+        return _no_plot('No graded submissions: no pass rates.')
     fig, ax = _figure('Pass rate per item', height=max(2.5, 0.35 * len(rates) + 1))
     names = [item_id for item_id, _, _ in rates][::-1]   # barh draws bottom-up: reversed keeps rubric order top-down
     values = [100 * (rate or 0.0) for _, rate, _ in rates][::-1]
@@ -94,120 +85,78 @@ def _pass_rate_plot(rates: list[tuple[str, float | None, int]]) -> str:
         inside = v > 90     # a label past the bar's end would leave the axes
         ax.text(v - 1 if inside else v + 1, y, f'{v:.0f}%', va='center', ha='right' if inside else 'left',
                 fontsize=8, color='white' if inside else 'black')
-    return _png(fig)
+    return _plot(fig)
 
 
-def _late_days(records, rubric: Rubric) -> Counter:
+def _late(records, rubric: Rubric) -> dict[str, Any]:
     counts: Counter = Counter()
-    for meta, r in records:
-        days = days_late(rubric, meta.get('lateness'), r.totals.raw if r.totals else 0.0)
+    for record, r in records:
+        days = days_late(rubric, record.lateness, r.totals.raw if r.totals else 0.0)
         counts['unknown' if days is None else days] += 1
-    return counts
-
-
-def _late_plot(counts: Counter) -> str:
     known = {k: v for k, v in counts.items() if k != 'unknown'}
-    rows = ''.join(f'<tr><td>{esc(str(k))}</td><td class="num">{v}</td></tr>'
-                   for k, v in sorted(known.items()) + ([('unknown', counts['unknown'])] if counts['unknown'] else []))
-    table = f'<table><tr><th>days late</th><th>submissions</th></tr>{rows}</table>'
+    rows = sorted(known.items()) + ([('unknown', counts['unknown'])] if counts['unknown'] else [])
     if not known:
-        return '<p>No submission times known.</p>' + table
+        return {'known': False, 'rows': rows, 'plot': None}
     fig, ax = _figure('Late days distribution', width=5.0, height=2.6)
     days = list(range(0, max(known) + 1))
     ax.bar([str(d) for d in days], [known.get(d, 0) for d in days], color='#9a6700')
     ax.set_xlabel('started days late (after grace)')
     ax.set_ylabel('submissions')
-    return _png(fig) + table
+    return {'known': True, 'rows': rows, 'plot': _plot(fig)}
 
 
-def _who(meta: Mapping[str, Any], r: SubmissionResult) -> str:
-    name = meta.get('name') or meta.get('student_key') or r.notebook
-    uid = meta.get('user_id')
-    return esc(str(name)) + (f' <small>({esc(str(uid))})</small>' if uid else '')
+def _who(record: StudentRecord, r: SubmissionResult) -> dict[str, str]:
+    return {'name': record.display_name or r.notebook, 'user_id': record.user_id or ''}
 
 
-def _notes_list(lines: Iterable[str]) -> str:
-    lines = [ln for ln in lines if ln]
-    return f'<ul class="notes">{"".join(f"<li>{esc(ln)}</li>" for ln in lines)}</ul>' if lines else ''
-
-
-def _advisory(rubric: Rubric) -> set[str]:
-    return {it.id for it in rubric.items if it.advisory}
-
-
-def _problems(records, rubric: Rubric) -> str:
+def _problems(records, rubric: Rubric) -> list[dict[str, Any]]:
+    advisory = {it.id for it in rubric.items if it.advisory}
     rows = []
-    advisory = _advisory(rubric)
-    for meta, r in records:
-        item_errors = [f'{it.id}: {it.message}' for it in r.items if it.status == 'error']
+    for record, r in records:
+        item_errors = [f'check error — {it.id}: {it.message}' for it in r.items if it.status == 'error']
         # an advisory check costs no points, so only this table brings it to a TA's eyes
         flags = list(r.flags) + [f'advisory {it.id}: {it.message}' for it in r.items
                                  if it.id in advisory and it.status in ('fail', 'partial')]
         if r.status == 'graded' and not flags and not item_errors:
             continue
-        what = STATUS_LABELS.get(r.status, r.status)
-        rows.append(f'<tr><td>{_who(meta, r)}</td><td>{esc(what)}</td><td>{esc(r.message)}'
-                    f'{_notes_list(f"check error — {e}" for e in item_errors)}</td>'
-                    f'<td>{_notes_list(flags)}</td><td>{_notes_list(r.notes)}</td></tr>')
-    if not rows:
-        return '<p>None: every submission was graded without errors or flags.</p>'
-    return ('<table><tr><th>student</th><th>status</th><th>message</th><th>flags</th><th>notes</th></tr>'
-            + '\n'.join(rows) + '</table>')
+        rows.append({**_who(record, r), 'status': STATUS_LABELS.get(r.status, r.status), 'message': r.message,
+                     'errors': item_errors, 'flags': flags, 'notes': [n for n in r.notes if n]})
+    return rows
 
 
-def _students(records, rubric: Rubric) -> str:
+def _students(records, rubric: Rubric) -> list[dict[str, Any]]:
     rows = []
-    for meta, r in records:
-        final = num(r.totals.final) if r.totals and r.status not in NO_GRADE else '—'
-        days = days_late(rubric, meta.get('lateness'), r.totals.raw if r.totals else 0.0)
-        rows.append(f'<tr><td>{_who(meta, r)}</td><td>{esc(STATUS_LABELS.get(r.status, r.status))}</td>'
-                    f'<td class="num">{esc(final)}</td><td class="num">{"" if days is None else days}</td></tr>')
-    return ('<table><tr><th>student</th><th>status</th><th>final</th><th>days late</th></tr>'
-            + '\n'.join(rows) + '</table>')
+    for record, r in records:
+        days = days_late(rubric, record.lateness, r.totals.raw if r.totals else 0.0)
+        rows.append({**_who(record, r), 'status': STATUS_LABELS.get(r.status, r.status),
+                     'final': num(r.totals.final) if r.totals and r.status not in NO_GRADE else '—',
+                     'days': '' if days is None else days})
+    return rows
 
 
-def _summary(records, rubric: Rubric, finals: list[float]) -> str:
+def _summary(records, rubric: Rubric, finals: list[float]) -> dict[str, Any]:
     counts = Counter(r.status for _, r in records)
-    by_status = ', '.join(f'{n} {esc(STATUS_LABELS.get(s, s))}' for s, n in sorted(counts.items()))
-    parts = [f'<p>{len(records)} submissions' + (f': {by_status}.</p>' if by_status else '.</p>')]
+    scores = None
     if finals:
-        parts.append(f'<p>Final score (of {num(rubric.points_possible())}): mean {num(statistics.mean(finals))}, '
-                     f'median {num(statistics.median(finals))}, min {num(min(finals))}, max {num(max(finals))} '
-                     f'over {len(finals)} scored submissions.</p>')
-    exposed = [r for _, r in records if not r.isolated]
-    if exposed:
-        parts.insert(0, f'<p class="banner bad">NOT ISOLATED: {len(exposed)} of {len(records)} notebooks ran without '
-                        'a sandbox (no network, file-system or process isolation). Their code could reach the '
-                        'grading machine: review them and re-run where isolation is available.</p>')
-    elif records:
-        parts.insert(0, '<p class="banner good">Isolated run: every notebook ran in the sandbox.</p>')
-    return '\n'.join(parts)
+        scores = {'mean': num(statistics.mean(finals)), 'median': num(statistics.median(finals)),
+                  'min': num(min(finals)), 'max': num(max(finals)), 'n': len(finals)}
+    return {'count': len(records), 'possible': num(rubric.points_possible()), 'scores': scores,
+            'by_status': ', '.join(f'{n} {STATUS_LABELS.get(s, s)}' for s, n in sorted(counts.items()))}
 
 
-def write_class_report(path: str | Path, results: Iterable[tuple[Mapping[str, Any], Any]], rubric: Rubric,
-                       warnings: Iterable[str] = ()) -> Path:
-    """Write report.html; ``warnings`` (e.g. from ``write_grades_csv``) are listed near the top."""
+def class_report_html(results: Records, rubric: Rubric, warnings: Iterable[str] = ()) -> str:
+    """The page; ``warnings`` (e.g. from ``write_grades_csv``) are listed near the top."""
     records = as_records(results)
     finals = [r.totals.final for _, r in records if r.totals is not None and r.status not in NO_GRADE]
     extra = sum(c.points for c in rubric.categories if c.extra)
-    warnings = list(warnings)
-    title = f'{rubric.title}: class report'
-    sections = [
-        f'<h1>{esc(title)}</h1>',
-        f'<p><small>Generated {datetime.now(timezone.utc).isoformat(timespec="seconds")}</small></p>',
-        '<h2>Summary</h2>', _summary(records, rubric, finals),
-    ]
-    if warnings:
-        sections += ['<h2>Warnings</h2>', f'<div class="warn">{_notes_list(warnings)}</div>']
-    sections += [
-        '<h2>Final scores</h2>', _histogram(finals, rubric.points_possible(), rubric.points_possible() + extra),
-        '<h2>Pass rate per item</h2>', _pass_rate_plot(_pass_rates(records, rubric)),
-        '<h2>Late days</h2>', _late_plot(_late_days(records, rubric)),
-        '<h2>Needs a look: errors, time-outs, flags</h2>', _problems(records, rubric),
-        '<h2>All students</h2>', _students(records, rubric),
-    ]
-    page = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<title>{esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n'
-            + '\n'.join(sections) + '\n</body>\n</html>\n')
-    return write_atomic(path, page)
+    return render('class_report.html', page='report', title=f'{rubric.title}: class report',
+                  generated=datetime.now(timezone.utc).isoformat(timespec='seconds'),
+                  isolation={'exposed': sum(1 for _, r in records if not r.isolated), 'total': len(records)},
+                  summary=_summary(records, rubric, finals), warnings=[w for w in warnings if w],
+                  histogram=_histogram(finals, rubric.points_possible(), rubric.points_possible() + extra),
+                  pass_rates=_pass_rate_plot(_pass_rates(records, rubric)), late=_late(records, rubric),
+                  problems=_problems(records, rubric), students=_students(records, rubric))
+
+
+def write_class_report(path: str | Path, results: Records, rubric: Rubric, warnings: Iterable[str] = ()) -> Path:
+    return write_atomic(path, class_report_html(results, rubric, warnings))

@@ -6,11 +6,12 @@ material, which may hold hidden inputs) never reaches this module.
 """
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from dataclasses import dataclass, field
 
+from .templates import render
 from ..model import ItemScore, Rubric, SubmissionResult
+from ..formatting import points as _num
 
 STATUS_LABELS = {
     'graded': 'graded',
@@ -29,11 +30,6 @@ class _Block:
     text: str = ''
     css: str = ''
     rows: list[tuple[str, str]] = field(default_factory=list)   # (css class, text) for lists
-
-
-def _num(x: float) -> str:
-    text = f'{round(float(x), 2):.2f}'.rstrip('0').rstrip('.')
-    return '0' if text == '-0' else text
 
 
 def _is_advisory(item: ItemScore, rubric: Rubric) -> bool:
@@ -164,35 +160,7 @@ def feedback_markdown(result: SubmissionResult, rubric: Rubric) -> str:
     return '\n\n'.join(out) + '\n'
 
 
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 46rem; margin: 2rem auto;
-       padding: 0 1rem; color: #1f2328; line-height: 1.45; }
-h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 1.6rem; border-bottom: 1px solid #d0d7de; }
-ul { list-style: none; padding-left: 0; } li { margin: .3rem 0; white-space: pre-line; }
-.total { font-size: 1.2rem; font-weight: bold; } .breakdown { color: #57606a; }
-.problem { color: #b35900; font-weight: bold; } .congrats { color: #1a7f37; font-weight: bold; }
-.full { color: #1a7f37; } .lost, .partial { color: #cf222e; } .error { color: #b35900; }
-.skipped, .advisory { color: #57606a; }
-"""
-
-
 def feedback_html(result: SubmissionResult, rubric: Rubric) -> str:
-    esc = html.escape
-    body = []
-    title = ''
-    for b in feedback_blocks(result, rubric):
-        if b.kind == 'title':
-            title = b.text
-            body.append(f'<h1>{esc(b.text)}</h1>')
-        elif b.kind == 'heading':
-            body.append(f'<h2>{esc(b.text)}</h2>')
-        elif b.kind == 'para':
-            cls = f' class="{esc(b.css)}"' if b.css else ''
-            body.append(f'<p{cls}>{esc(b.text.strip())}</p>')
-        else:
-            rows = '\n'.join(f'  <li class="{esc(css)}">{esc(text.strip())}</li>' for css, text in b.rows)
-            body.append(f'<ul>\n{rows}\n</ul>')
-    return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<title>{esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n'
-            + '\n'.join(body) + '\n</body>\n</html>\n')
+    blocks = feedback_blocks(result, rubric)
+    title = next((b.text for b in blocks if b.kind == 'title'), '')
+    return render('feedback.html', page='feedback', title=title, blocks=blocks)

@@ -11,19 +11,13 @@ from pathlib import Path
 import yaml
 
 from ..model import Category, Deduction, Item, LatePolicy, Rubric
+from ..formatting import as_written as fmt_number
 
 SCHEMA_FILE = 'rubric.schema.json'
 
 # Widths are fixed so two rubrics' tables line up in a diff; long titles and params wrap within their column.
 _WIDTHS = {'id': 18, 'title': 36, 'points': 6, 'visibility': 10, 'check': 18, 'params': 22}
 _GAP = '  '
-
-
-def fmt_number(x: float | int) -> str:
-    """15.0 -> '15', 0.5 -> '0.5', 1e-06 -> '1e-06': points and params as an instructor wrote them."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return str(x).lower() if isinstance(x, bool) else str(x)
-    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f'{x:g}'
 
 
 def _row(cells: dict[str, str]) -> list[str]:

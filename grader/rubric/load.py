@@ -23,8 +23,8 @@ from ..resources import rubric_file
 from .convert import (SCHEMA_FILE, dump_rubric, fmt_number, public_only, rubric_from_dict, rubric_table, rubric_to_dict)
 
 __all__ = ['Problem', 'RubricError', 'load_rubric', 'validate_rubric', 'rubric_table', 'rubric_to_dict',
-           'rubric_from_dict', 'dump_rubric', 'public_only', 'default_rubric_path', 'cmd_rubric_validate',
-           'cmd_rubric_show']
+           'rubric_from_dict', 'dump_rubric', 'public_only', 'default_rubric_path', 'rubric_command', 'rubric_from_text',
+           'rubric_warnings']
 
 
 @dataclass(frozen=True)
@@ -314,6 +314,26 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     return rubric_from_dict(data, path)
 
 
+def rubric_from_text(text: str, source: str) -> Rubric:
+    """A rubric from its YAML text (e.g. the copy a gradebook keeps); RubricError as for a file."""
+    problems, data = _check_text(text)
+    if problems:
+        raise RubricError(problems, source)
+    return rubric_from_dict(data, source)
+
+
+PLACEHOLDER_ASSIGNMENT_ID = '1234567'
+
+
+def rubric_warnings(rubric: Rubric) -> list[str]:
+    """What is valid but probably not meant: shown by validate, show and grade."""
+    if rubric.canvas_assignment_id == PLACEHOLDER_ASSIGNMENT_ID:
+        return [f'canvas_assignment_id is the placeholder "{PLACEHOLDER_ASSIGNMENT_ID}": grades.csv\'s column will '
+                'not match your Canvas assignment; set it to the id in the assignment\'s URL (or pass '
+                '--assignment-id to grader grade)']
+    return []
+
+
 # ---------------------------------------------------------------- commands (the CLI prints the text)
 def _for_command(path: str | Path) -> tuple[int, str, Rubric | None]:
     problems, data, readable = _examine(path)
@@ -322,18 +342,19 @@ def _for_command(path: str | Path) -> tuple[int, str, Rubric | None]:
     return 0, '', rubric_from_dict(data, path)
 
 
-def cmd_rubric_validate(path: str | Path) -> tuple[int, str]:
-    """(0, 'FILE: OK — ...'), (1, one 'FILE:LINE: message' per problem) or (2, why the file can't be read)."""
+def rubric_command(path: str | Path, action: str) -> tuple[int, str]:
+    """``grader rubric validate|show FILE``: (exit code, text). Problems: (1, one 'FILE:LINE: message' per problem)
+    or (2, why the file cannot be read); else validate says OK with the totals, show prints the table. Warnings
+    (valid but probably not meant, e.g. the placeholder Canvas id) follow either."""
     code, text, rubric = _for_command(path)
     if rubric is None:
         return code, text
-    parts = ' + '.join(f"{c.id.replace('_', ' ')} {fmt_number(c.points)}" for c in rubric.categories)
-    held = sum(rubric.withheld_points.values())
-    also = f' ({fmt_number(held)} points of hidden items withheld)' if held else ''
-    return 0, f'{path}: OK — {len(rubric.items)} items, {parts}{also}'
-
-
-def cmd_rubric_show(path: str | Path) -> tuple[int, str]:
-    """(0, the rubric's table) or the same failures as ``cmd_rubric_validate``."""
-    code, text, rubric = _for_command(path)
-    return (code, text) if rubric is None else (0, rubric_table(rubric))
+    if action == 'show':
+        out = rubric_table(rubric)
+    else:
+        parts = ' + '.join(f"{c.id.replace('_', ' ')} {fmt_number(c.points)}" for c in rubric.categories)
+        held = sum(rubric.withheld_points.values())
+        also = f' ({fmt_number(held)} points of hidden items withheld)' if held else ''
+        out = f'{path}: OK — {len(rubric.items)} items, {parts}{also}'
+    warnings = [f'{path}: warning: {w}' for w in rubric_warnings(rubric)]
+    return 0, '\n'.join([out.rstrip('\n')] + warnings) + ('\n' if action == 'show' else '')

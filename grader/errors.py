@@ -1,0 +1,15 @@
+"""The one error type for a user's mistake, and the exit codes every command shares (README, Exit codes).
+
+A mistake a user can make (a missing file, a corrupt zip, a CSV with the wrong columns, a rubric with problems, an
+output folder that holds their own files) ends in ``InputError``: one message saying what is wrong and how to fix
+it, exit code 2, and nothing written. The CLI prints it; no traceback ever reaches a TA.
+"""
+from __future__ import annotations
+
+EXIT_OK = 0             # everything asked for was done (every submission graded; a self-check's code checks pass)
+EXIT_INCOMPLETE = 1     # done, but some submissions could not be graded (or a self-check has failing code checks)
+EXIT_BAD_INPUT = 2      # nothing done: a file, a folder, an option or the rubric needs fixing first
+
+
+class InputError(Exception):
+    """What the user gave cannot be used; ``str(error)`` is the message to print, with the fix."""
