@@ -74,6 +74,23 @@ def read_rubric(path: Path | None) -> tuple[str, str, Rubric]:
         raise InputError(f'the rubric has problems (nothing was graded; fix them, then run again):\n{exc}') from None
 
 
+def preflight(rubric: Rubric, text: str, source: str) -> None:
+    """Build every item's cases with the rubric's params before any notebook is graded: a check that cannot run
+    with them would fail every notebook; stop the batch instead, naming the item and its line."""
+    from ..checks.runner import cases_for, get_check
+    from ..rubric.load import item_lines
+    lines = item_lines(text)
+    for item in rubric.items:
+        try:
+            check = get_check(item.check)
+            if hasattr(check, 'public_cases'):
+                cases_for(item, 'grade', 0)
+        except Exception as exc:   # noqa: BLE001 - any failure here is the rubric's, reported as such
+            raise InputError(f'{source}:{lines.get(item.id, "?")}: the check of item \'{item.id}\' cannot run with '
+                             f'these params ({type(exc).__name__}: {exc}): nothing was graded; fix the item, then '
+                             'run again') from None
+
+
 def with_overrides(rubric: Rubric, no_late_penalty: bool, due: str | None, assignment_id: str | None) -> Rubric:
     if no_late_penalty:
         rubric = dataclasses.replace(rubric, late_policy=dataclasses.replace(rubric.late_policy, enabled=False))
@@ -156,6 +173,7 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
         raise InputError(f'{source}: neither a folder nor a file')
     text, name, rubric = read_rubric(opts.rubric_path)
     rubric = with_overrides(rubric, opts.no_late_penalty, opts.due, opts.assignment_id)
+    preflight(rubric, text, str(opts.rubric_path or name))
     digest = rubric_digest(text)
     times, extensions, manual_by_user, roster = _side_files(opts, rubric)
     folder = OutputFolder.claim(opts.out, [opts.submissions, opts.roster, opts.times, opts.extensions, opts.manual])
@@ -163,14 +181,18 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
     summary = BatchSummary()
     summary.warnings += rubric_warnings(rubric)
     folder.prepare()
-    folder.clear_work(SUBMISSIONS)
-    collection = collect(source, folder.work / SUBMISSIONS, rubric.notebook_pattern)
-    folder.record([folder.work / SUBMISSIONS])
-    if not collection.submissions:
-        skipped = f' (skipped: {"; ".join(f"{e}: {why}" for e, why in collection.skipped[:5])})' \
-            if collection.skipped else ''
-        raise InputError(f'{source}: no submissions found{skipped}: give the zip Canvas\'s "Download Submissions" '
-                         'makes, or the folder it unzips to')
+    try:
+        folder.clear_work(SUBMISSIONS)
+        collection = collect(source, folder.work / SUBMISSIONS, rubric.notebook_pattern)
+        folder.record([folder.work / SUBMISSIONS])
+        if not collection.submissions:
+            skipped = f' (skipped: {"; ".join(f"{e}: {why}" for e, why in collection.skipped[:5])})' \
+                if collection.skipped else ''
+            raise InputError(f'{source}: no submissions found{skipped}: give the zip Canvas\'s "Download '
+                             'Submissions" makes, or the folder it unzips to')
+    except InputError:
+        folder.abandon()
+        raise
     summary.submissions = len(collection.submissions)
     summary.warnings += [f'skipped {entry}: {why}' for entry, why in collection.skipped]
     known = {s.user_id for s in collection.submissions if s.user_id}

@@ -60,6 +60,8 @@ class OutputFolder:
     def __init__(self, root: Path, files: dict[str, str | None]):
         self.root = root
         self._files = files         # relative path -> sha256 when written (None: mutable, e.g. the gradebook)
+        self._before = dict(files)  # as claimed: what abandon() returns to
+        self._existed = root.exists()
 
     # ------------------------------------------------------------ taking a folder
     @classmethod
@@ -175,10 +177,32 @@ class OutputFolder:
         self._save()
         return removed
 
+    def abandon(self) -> None:
+        """Undo this run's writes after a mistake found late (a damaged zip, no submissions): files it added are
+        removed, the manifest is as it was, and a folder this run created is gone. Bad input writes nothing."""
+        for rel in set(self._files) - set(self._before):
+            try:
+                (self.root / rel).unlink()
+            except FileNotFoundError:
+                pass
+        self._files = dict(self._before)
+        self._remove_empty_dirs(self.root / WORK)
+        if not self._existed:
+            (self.root / MANIFEST).unlink(missing_ok=True)
+            self._remove_empty_dirs(self.root)
+            try:
+                self.root.rmdir()
+            except OSError:
+                pass
+        elif self._before:
+            self._save()
+        else:
+            (self.root / MANIFEST).unlink(missing_ok=True)
+
     def _remove_empty_dirs(self, top: Path) -> None:
         if not top.is_dir():
             return
-        for d in sorted((p for p in top.rglob('*') if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        for d in sorted((p for p in top.rglob('*') if p.is_dir()), key=lambda p: len(p.parts), reverse=True) + [top]:
             try:
                 d.rmdir()       # only when empty: a folder holding anything not ours stays
             except OSError:

@@ -26,8 +26,14 @@ def student_record(sub: Submission, roster: Roster | None, lateness: Lateness | 
         sis_login_id=student.sis_login_id if student else '',
         notebook_path=str(nb.path) if nb and nb.path else None,
         original_name=nb.name if nb else None,
-        attachment_id=nb.attachment_id if nb else None,
+        # without a notebook, the submission's own upload still names the feedback for Canvas's re-upload zip
+        attachment_id=_text(nb.attachment_id if nb else next((f.attachment_id for f in sub.other_files
+                                                              if f.attachment_id), None)),
         other_files=tuple(f.name for f in sub.other_files),
         late_marker=sub.late, lateness=lateness, partners=tuple(partners),
         warnings=tuple(sub.warnings) + tuple(problems), manual=tuple(manual),
         rubric_hash=rubric_hash, grader_version=grader_version, run_id=run_id)
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from ..model import Category, Deduction, Item, LatePolicy, Rubric
+from ..checks.params import with_defaults
 from ..formatting import as_written as fmt_number
 
 SCHEMA_FILE = 'rubric.schema.json'
@@ -116,11 +117,12 @@ def rubric_from_dict(data: dict, source: str | Path | None = None) -> Rubric:
     items = []
     for d in data['items']:
         params, messages = dict(d.get('params') or {}), d.get('messages') or {}
+        shown = with_defaults(d['check'], params)     # a message may name a param the item leaves at its default
         items.append(Item(id=d['id'], title=d['title'], category=d['category'], points=float(d['points']),
                           check=d['check'], visibility=d.get('visibility', 'public'), params=params,
-                          pass_message=_fill(messages.get('pass', ''), params),
-                          fail_message=_fill(messages.get('fail', ''), params), advisory=d.get('advisory', False),
-                          deductions=tuple(Deduction(x['id'], float(x['points']), _fill(x.get('message', ''), params))
+                          pass_message=_fill(messages.get('pass', ''), shown),
+                          fail_message=_fill(messages.get('fail', ''), shown), advisory=d.get('advisory', False),
+                          deductions=tuple(Deduction(x['id'], float(x['points']), _fill(x.get('message', ''), shown))
                                            for x in d.get('deductions') or ()),
                           manual=d.get('manual', False)))
     optional = {'notebook_pattern': a['notebook_pattern']} if 'notebook_pattern' in a else {}

@@ -20,6 +20,7 @@ import yaml
 from ..checks import CHECK_NAMES
 from ..model import Rubric
 from ..resources import rubric_file
+from .params import item_param_problems
 from .convert import (SCHEMA_FILE, dump_rubric, fmt_number, public_only, rubric_from_dict, rubric_table, rubric_to_dict)
 
 __all__ = ['Problem', 'RubricError', 'load_rubric', 'validate_rubric', 'rubric_table', 'rubric_to_dict',
@@ -252,6 +253,7 @@ def _meaning_problems(data: Any, lines: dict) -> list[Problem]:
             sums[cat] += points
         else:       # unusable points, or no usable category: which total it was meant for is unknown
             unsure.update([cat] if isinstance(cat, str) else declared)
+        item_param_problems(item, CHECK_NAMES, add, ('items', i), name)
         if item.get('advisory') is True and _is_number(points) and points != 0:
             add(('items', i, 'points'), f'{name} is advisory (reported, never scored): its points must be 0, '
                 f'not {fmt_number(points)}')
@@ -320,6 +322,17 @@ def rubric_from_text(text: str, source: str) -> Rubric:
     if problems:
         raise RubricError(problems, source)
     return rubric_from_dict(data, source)
+
+
+def item_lines(text: str) -> dict[str, int]:
+    """{item id: line of its entry} in a rubric's YAML text (for messages about an item found after loading)."""
+    try:
+        data, lines, _ = _parse(text)
+    except yaml.YAMLError:
+        return {}
+    items = data.get('items') if isinstance(data, dict) else None
+    return {it['id']: lines.get(('items', i), 0) for i, it in enumerate(items or [])
+            if isinstance(it, dict) and isinstance(it.get('id'), str)}
 
 
 PLACEHOLDER_ASSIGNMENT_ID = '1234567'
