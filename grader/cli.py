@@ -48,13 +48,17 @@ def cmd_check(args) -> int:
     if notebook.is_dir():
         raise InputError(f'{notebook} is a folder: give your notebook file, e.g. {notebook / "Lastname-A2.ipynb"}')
     rubric = _rubric(args.rubric)
+    from .kernel.bubblewrap import default_launcher
+    launcher = default_launcher()
     live = None
     if not args.json:
         from .kit.live import LiveLine
         print(f'Checking {notebook.name} with the public checks...', file=sys.stderr, flush=True)
+        if not launcher.isolated:
+            print(f'(your code runs with {launcher.description.removeprefix("NOT ISOLATED: ")})', file=sys.stderr)
         live = LiveLine({it.id: it.title for it in rubric.items})
     try:
-        result = self_check(notebook, rubric, on_check=live)
+        result = self_check(notebook, rubric, launcher=launcher, on_check=live)
     finally:
         if live is not None:
             live.close()

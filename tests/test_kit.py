@@ -15,9 +15,32 @@ BLOCK_REFERENCE = ("import sys; sys.path.insert(0, {kit!r}); sys.modules['refere
 
 
 @pytest.fixture(scope='module')
-def kit(tmp_path_factory):
+def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp('kit') / 'a2-kit'
     return build_kit(out, load_rubric(default_rubric_path()))
+
+
+@pytest.fixture(scope='module')
+def kit(wheel, tmp_path_factory):
+    """The wheel installed the way pip installs it for a student (without its dependencies: they are here)."""
+    target = tmp_path_factory.mktemp('installed')
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', '--no-deps', '--target', str(target),
+                    str(wheel)], check=True, capture_output=True)
+    return target
+
+
+def test_the_kit_is_one_wheel_with_the_grader_command(wheel, kit):
+    assert wheel.suffix == '.whl' and wheel.name.startswith('a2_selfcheck-')
+    assert check_kit(wheel) == []
+    entry = next(kit.glob('a2_selfcheck-*.dist-info')) / 'entry_points.txt'
+    assert 'grader = grader.cli:main' in entry.read_text()
+    assert f'pip install {wheel.name}' in (wheel.parent / 'README.md').read_text()
+    helped = subprocess.run([sys.executable, '-c', f"import sys; sys.path.insert(0, {str(kit)!r}); "
+                             "sys.modules['reference'] = None; from grader.cli import main; main(['--help'])"],
+                            capture_output=True, text=True, cwd=kit)
+    assert 'check' in helped.stdout
+    for tas_only in ('grade', 'rescore', 'kit', 'rubric'):     # the kit's help lists only what works there
+        assert f'    {tas_only} ' not in helped.stdout and '{check,' not in helped.stdout
 
 
 def test_nothing_of_the_reference_or_hidden_checks_is_in_the_kit(kit):

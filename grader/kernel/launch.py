@@ -28,11 +28,21 @@ from ..resources import cache_root
 HIDDEN_FROM_KERNEL = ('grader', 'reference', '__editable__', 'a2_grader', 'debugpy', 'jedi', 'parso')
 
 BOOTSTRAP = '''\
-import ctypes, resource, signal, sys
-# If the grader dies (a batch worker killed on overrun), its kernel dies with it instead of running on.
-ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))
+import signal, sys
+if sys.platform.startswith('linux'):
+    # If the grader dies (a batch worker killed on overrun), its kernel dies with it instead of running on.
+    import ctypes
+    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))
+try:
+    import resource
+except ImportError:     # not a POSIX system: no limits to set (the grader said so once)
+    resource = None
 for name, soft, hard in {limits!r}:
-    resource.setrlimit(getattr(resource, name), (soft, hard))
+    if resource is not None and hasattr(resource, name):
+        try:
+            resource.setrlimit(getattr(resource, name), (soft, hard))
+        except (ValueError, OSError):   # e.g. macOS refuses an address-space limit: the others still apply
+            pass
 sys.path[:0] = {sites!r}
 from ipykernel.kernelapp import launch_new_instance
 launch_new_instance()
@@ -76,6 +86,20 @@ def kernel_env(workdir: Path) -> dict[str, str]:
         if name in os.environ:
             env[name] = os.environ[name]
     return env
+
+
+def missing_limits(limits: Limits) -> list[str]:
+    """Limits this platform cannot set (a student's Mac or Windows laptop): said once, the rest still apply."""
+    try:
+        import resource
+    except ImportError:
+        return [name for name, _, _ in limits.rlimits()] + ['kill-with-parent']
+    missing = [name for name, _, _ in limits.rlimits() if not hasattr(resource, name)]
+    if sys.platform == 'darwin':
+        missing.append('RLIMIT_AS')     # macOS accepts the call and ignores it, or refuses it
+    if not sys.platform.startswith('linux'):
+        missing.append('kill-with-parent')
+    return sorted(set(missing))
 
 
 def bootstrap(limits: Limits, site_dirs: list[str]) -> str:
@@ -139,6 +163,11 @@ class LimitsLauncher:
     python: str = sys.executable
     isolated: bool = False
     description: str = 'resource limits only (not isolated from the host)'
+
+    def __post_init__(self):
+        missing = missing_limits(self.limits)
+        if missing:
+            self.description += f'; this system cannot set {", ".join(missing)}: those are skipped'
 
     def argv(self) -> list[str]:
         code = bootstrap(self.limits, [str(kernel_site())])
