@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import IO, Callable, Iterator, NamedTuple
 
 from ..errors import InputError
-from .names import CanvasEntry, parse_entry_name, partner_last_names, refusal, safe_name, unique_name
+from .names import CanvasEntry, parse_entry_name, partner_last_names
+from .safe_paths import refusal, safe_name, unique_name
 
 MB = 1 << 20
 

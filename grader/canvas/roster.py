@@ -6,14 +6,13 @@ to another.
 """
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from .csvfile import read_rows
 
 
 @dataclass(frozen=True)
@@ -68,38 +67,18 @@ def read_roster(path: str | Path) -> Roster:
     Extra assignment columns are ignored. Raises InputError with a readable message when the header is not
     a gradebook export's.
     """
-    path = Path(path)
-    # utf-8-sig: Excel and Canvas both write a BOM, which would otherwise glue itself to 'Student'
-    try:
-        with path.open(newline='', encoding='utf-8-sig') as f:
-            rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f'--roster {path}: cannot read it as a CSV file ({getattr(exc, "strerror", None) or exc})') \
-            from None
-    if not rows:
-        raise InputError(f'--roster {path}: empty file, expected a Canvas gradebook export')
-    header = [h.strip() for h in rows[0]]
-    missing = [c for c in _REQUIRED if c not in header]
-    if missing:
-        raise InputError(f'--roster {path}: no column {", ".join(map(repr, missing))} in the header; expected a Canvas '
-                         f'gradebook export starting "Student,ID,SIS User ID,SIS Login ID,Section" (Grades > '
-                         'Export in Canvas)')
-    col = {name: header.index(name) for name in header}     # index(): a repeated title's first column
-
-    def cell(row: list[str], name: str) -> str:
-        i = col.get(name)
-        return row[i].strip() if i is not None and i < len(row) else ''
-
+    _, rows = read_rows(path, _REQUIRED, 'a Canvas gradebook export starting "Student,ID,SIS User ID,SIS Login '
+                        'ID,Section" (Grades > Export in Canvas)', fold_case=False)
     students = []
-    for row in rows[1:]:
-        user_id = cell(row, 'ID')
+    for _line, row in rows:
+        user_id = row.get('ID', '')
         if not user_id.isdigit():
             continue
-        name = cell(row, 'Student')
+        name = row.get('Student', '')
         last, first = split_name(name)
         students.append(RosterStudent(user_id=user_id, name=name, last_name=last, first_name=first,
-                                      sis_user_id=cell(row, 'SIS User ID'), sis_login_id=cell(row, 'SIS Login ID'),
-                                      section=cell(row, 'Section')))
+                                      sis_user_id=row.get('SIS User ID', ''), sis_login_id=row.get('SIS Login ID', ''),
+                                      section=row.get('Section', '')))
     return Roster(students, source=str(path))
 
 

@@ -5,32 +5,16 @@ turns into a silently wrong grade.
 """
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from ..pipeline.late import parse_timestamp
 from ..errors import InputError
+from .csvfile import read_rows
 from ..model import Extension, ManualScore
 
 
 def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding='utf-8-sig')
-    except OSError as exc:
-        raise InputError(f'{path}: cannot read it ({exc.strerror or exc})') from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [r for r in required if r not in header]
-    if missing:
-        raise InputError(f'{path}:1: missing column(s) {", ".join(missing)}; the header must include '
-                         f'{",".join(required)}')
-    out = []
-    for line, row in enumerate(reader, start=2):
-        row = {(k or '').strip().lower(): (v or '').strip() for k, v in row.items()}
-        if any(row.values()):
-            out.append((line, row))
-    return out
+    return read_rows(path, required, 'one row per student')[1]
 
 
 def _raise_if(problems: list[str]):
