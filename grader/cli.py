@@ -113,7 +113,8 @@ def cmd_grade(args) -> int:
                         roster=_path(args.roster), times=_path(args.times), extensions=_path(args.extensions),
                         manual=_path(args.manual), due=args.due, no_late_penalty=args.no_late_penalty,
                         assignment_id=args.assignment_id, workers=args.workers, force=args.force,
-                        wall_budget=args.budget, isolated=launcher.isolated)
+                        wall_budget=args.budget, isolated=launcher.isolated, executor=args.executor,
+                        dask_scheduler=args.dask_scheduler, seed=args.seed)
     summary = grade_batch(opts, ProgressBar())
     _print_summary(summary)
     return EXIT_INCOMPLETE if summary.problems else EXIT_OK
@@ -193,6 +194,13 @@ def build_parser(kit: bool = False) -> argparse.ArgumentParser:
                    '(default: the number of cores)')
     p.add_argument('--force', action='store_true', help='regrade every notebook, changed or not')
     p.add_argument('--budget', type=float, default=300.0, help='seconds per notebook (default 300)')
+    p.add_argument('--executor', choices=('local', 'dask'), default='local',
+                   help='where notebooks run: local worker processes (default), or Dask distributed (pip install '
+                        "'a2-grader[dask]'; a LocalCluster of --workers processes unless --dask-scheduler is given)")
+    p.add_argument('--dask-scheduler', metavar='tcp://HOST:PORT',
+                   help='a running Dask scheduler whose workers have the grader installed (implies --executor dask)')
+    p.add_argument('--seed', type=int, help='hidden-input seed for every notebook graded now (default: a fresh one '
+                                            'per run; each result stores its seed either way)')
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser('rescore', help='merge TA scores into a graded folder and rewrite every output (TAs)',

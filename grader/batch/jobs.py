@@ -1,38 +1,56 @@
-"""One notebook's grading job, as a worker process receives it, and the function that does it.
+"""One notebook's grading job, as a worker receives it, and the function that does it.
 
-A job is self-contained data (the notebook, the rubric, the seed, the lateness and manual scores it is scored
-with); its result comes back as ``SubmissionResult.to_dict()``. Workers never open the gradebook.
+A job is self-contained data (the notebook's bytes, the rubric, the seed, the lateness and manual scores it is
+scored with), so it can run in a local worker process or on another machine of a Dask cluster that has never seen
+the driver's files. Its result comes back as ``SubmissionResult.to_dict()``. Workers never open the gradebook.
 """
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import __version__
 from ..model import Lateness, ManualScore, Rubric
 
 
 @dataclass(frozen=True)
 class GradeJob:
     key: str                        # the student's key in the gradebook
-    notebook: str                   # path of the working copy to grade
+    name: str                       # the notebook's file name, as messages show it
+    notebook: bytes
     rubric: Rubric
+    rubric_hash: str
     seed: int                       # of the hidden inputs: stored with the result, reused when regrading
     lateness: Lateness | None = None
     manual: tuple[ManualScore, ...] = ()
     wall_budget: float = 300.0      # seconds for the whole notebook
+
+    @property
+    def identity(self) -> str:
+        """What decides the result: the notebook, the grader, the rubric and the seed (not who submitted it). An
+        executor may hand back one result for jobs of equal identity (Dask does: a resubmitted job is not graded
+        twice); manual scores and lateness are applied again by the driver."""
+        digest = hashlib.sha256(self.notebook).hexdigest()[:20]
+        return f'grade-{digest}-{__version__}-{self.rubric_hash[:12]}-{self.seed}'
 
 
 _expected = None
 
 
 def grade_job(job: GradeJob) -> dict[str, Any]:
-    """Runs in a worker process: grade one notebook, return its result as data."""
+    """Runs in a worker: grade one notebook from its bytes, return its result as data."""
     from ..pipeline.expected import ReferenceExpected
     from ..pipeline.grade import grade_notebook
     global _expected
     if _expected is None:       # one per worker: the reference's answers are reused across notebooks
         _expected = ReferenceExpected()
-    result = grade_notebook(Path(job.notebook), job.rubric, mode='grade', seed=job.seed, lateness=job.lateness,
-                            manual=job.manual, wall_budget=job.wall_budget, expected=_expected)
-    return result.to_dict()
+    with tempfile.TemporaryDirectory(prefix='a2g-job-') as folder:
+        path = Path(folder) / (Path(job.name).name or 'notebook.ipynb')
+        path.write_bytes(job.notebook)
+        result = grade_notebook(path, job.rubric, mode='grade', seed=job.seed, lateness=job.lateness,
+                                manual=job.manual, wall_budget=job.wall_budget, expected=_expected)
+    result.notebook = job.name
+    return {**result.to_dict(), '_scored_for': job.key}

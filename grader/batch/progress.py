@@ -28,6 +28,8 @@ class ProgressBar:
                     self.stream.write('\n')
             else:
                 self._print(f'{self._line()}  {info.get("name") or info["key"]}: {info["status"]}')
+        elif event == 'executor':
+            self._print(f'notebooks run on {info["description"]}')
         elif event == 'export':
             self._print('writing grades.csv, results, feedback and report.html')
 
