@@ -82,11 +82,16 @@ def test_a_download_becomes_every_output_and_a_rerun_is_cached(download, tmp_pat
     assert 'img' in (out / 'report.html').read_text()
     assert (out / 'results.csv').read_text().startswith('student_key')
 
+    written = {p: p.stat().st_mtime_ns for p in out.rglob('*') if p.is_file() and 'gradebook' not in p.name
+               and p.name != '.grader-manifest.json'}
     started = time.monotonic()
     again = grade_batch(options(download, out))
     assert again.cached == 3 and again.graded == 0     # the PDF-only one has no notebook to cache
     assert time.monotonic() - started < 20        # no kernel was started
     assert read_results(out)['1002']['totals'] == results['1002']['totals']
+    # nothing changed, so nothing was rewritten: outputs, feedback, plots and working copies keep their mtimes
+    assert {p: p.stat().st_mtime_ns for p in written} == written
+    assert again.warnings and again.outputs['grades'] == out / 'grades.csv'     # still said, from the last export
 
 
 def test_manual_scores_are_merged_and_every_output_rewritten(download, tmp_path):

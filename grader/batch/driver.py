@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -186,9 +187,9 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
     summary.warnings += rubric_warnings(rubric)
     folder.prepare()
     try:
-        folder.clear_work(SUBMISSIONS)
         collection = collect(source, folder.work / SUBMISSIONS, rubric.notebook_pattern)
-        folder.record([folder.work / SUBMISSIONS])
+        folder.keep_work(SUBMISSIONS, [f.path for sub in collection.submissions
+                                       for f in ([sub.notebook] if sub.notebook else []) + sub.other_files])
         if not collection.submissions:
             skipped = f' (skipped: {"; ".join(f"{e}: {why}" for e, why in collection.skipped[:5])})' \
                 if collection.skipped else ''
@@ -276,10 +277,33 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
     return summary
 
 
+OUTPUTS = ('grades.csv', 'results.csv', 'results.json', 'report.html')
+
+
+def _fingerprint(results, rubric: Rubric, roster_path: Path | None) -> str:
+    """What every output is made of: a re-run whose fingerprint is unchanged rewrites nothing."""
+    digest = hashlib.sha256(__version__.encode())
+    digest.update(repr(rubric).encode())
+    if roster_path and Path(roster_path).is_file():
+        digest.update(Path(roster_path).read_bytes())
+    for record, result in results:
+        digest.update(json.dumps([{**record.to_dict(), 'run_id': None}, result.to_dict()], sort_keys=True,
+                                 default=str).encode())
+    return digest.hexdigest()
+
+
 def _export(folder: OutputFolder, results, rubric: Rubric, roster_path: Path | None, summary: BatchSummary) -> None:
-    outputs, warnings, feedback = export_all(folder.root, results, rubric, roster_path)
-    folder.record([p for k, p in outputs.items() if k not in ('feedback', 'gradebook')] + feedback)
-    folder.remove_stale('feedback', feedback)
+    fingerprint = _fingerprint(results, rubric, roster_path)
+    outputs = {'grades': folder.path('grades.csv'), 'results_csv': folder.path('results.csv'),
+               'results_json': folder.path('results.json'), 'feedback': folder.path('feedback'),
+               'report': folder.path('report.html'), 'gradebook': folder.path(GRADEBOOK_FILE)}
+    if folder.state.get('export') == fingerprint and folder.unchanged(OUTPUTS + tuple(folder.owned('feedback'))):
+        warnings = list(folder.state.get('export_warnings') or [])     # nothing changed: nothing rewritten
+    else:
+        outputs, warnings, feedback = export_all(folder.root, results, rubric, roster_path, folder.cache('plots'))
+        folder.record([p for k, p in outputs.items() if k not in ('feedback', 'gradebook')] + feedback)
+        folder.remove_stale('feedback', feedback)
+        folder.save_state(export=fingerprint, export_warnings=warnings)
     folder.record([folder.path(GRADEBOOK_FILE)], mutable=True)
     summary.outputs = outputs
     summary.warnings += warnings
@@ -288,8 +312,8 @@ def _export(folder: OutputFolder, results, rubric: Rubric, roster_path: Path | N
                         if res.status != 'graded']
 
 
-def export_all(out: Path, results, rubric: Rubric,
-               roster_path: Path | None) -> tuple[dict[str, Path], list[str], list[Path]]:
+def export_all(out: Path, results, rubric: Rubric, roster_path: Path | None,
+               plot_cache=None) -> tuple[dict[str, Path], list[str], list[Path]]:
     """Every output file from the gradebook's results: (outputs by name, warnings, feedback files written)."""
     from ..canvas.roster import read_roster
     from ..report.class_report import write_class_report
@@ -300,7 +324,7 @@ def export_all(out: Path, results, rubric: Rubric,
     write_results_csv(out / 'results.csv', results, rubric)
     write_results_json(out / 'results.json', results, rubric)
     feedback = write_feedback(out, results, rubric)
-    write_class_report(out / 'report.html', results, rubric, warnings)
+    write_class_report(out / 'report.html', results, rubric, warnings, plot_cache)
     return {'grades': out / 'grades.csv', 'results_csv': out / 'results.csv', 'results_json': out / 'results.json',
             'feedback': out / 'feedback', 'report': out / 'report.html',
             'gradebook': out / GRADEBOOK_FILE}, warnings, feedback

@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 from pathlib import Path
+from collections.abc import MutableMapping
 from typing import Iterable
 
 from ..errors import InputError
@@ -57,8 +58,9 @@ def _inside(path: Path, folder: Path) -> bool:
 class OutputFolder:
     """Use ``OutputFolder.claim(out, inputs)``; then ``work`` for working copies and ``record`` what was written."""
 
-    def __init__(self, root: Path, files: dict[str, str | None]):
+    def __init__(self, root: Path, files: dict[str, str | None], state: dict | None = None):
         self.root = root
+        self.state = dict(state or {})   # the grader's notes between runs (e.g. what the last export was made of)
         self._files = files         # relative path -> sha256 when written (None: mutable, e.g. the gradebook)
         self._before = dict(files)  # as claimed: what abandon() returns to
         self._existed = root.exists()
@@ -83,8 +85,8 @@ class OutputFolder:
             if _inside(source, resolved / WORK):
                 raise InputError(f'{given} is inside the grader\'s working folder {root / WORK}: grade the original '
                                  'download instead')
-        files = cls._existing(root, out)
-        folder = cls(root, files)
+        files, state = cls._existing(root, out)
+        folder = cls(root, files, state)
         changed = folder.changed_since_written()
         if changed:
             shown = ', '.join(changed[:5]) + (f' and {len(changed) - 5} more' if len(changed) > 5 else '')
@@ -94,29 +96,45 @@ class OutputFolder:
         return folder
 
     @staticmethod
-    def _existing(root: Path, out) -> dict[str, str | None]:
+    def _existing(root: Path, out) -> tuple[dict[str, str | None], dict]:
         if not root.exists():
-            return {}
+            return {}, {}
         manifest = root / MANIFEST
         if manifest.is_file():
             try:
                 data = json.loads(manifest.read_text(encoding='utf-8'))
-                return {str(k): v for k, v in data['files'].items()}
+                return {str(k): v for k, v in data['files'].items()}, dict(data.get('state') or {})
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 raise InputError(f'{manifest} is damaged: the grader cannot tell its files from yours; choose a new '
                                  '--out folder') from None
         entries = sorted(p.name for p in root.iterdir())
         if not entries:
-            return {}
+            return {}, {}
         if (root / GRADEBOOK).is_file() and _is_gradebook(root / GRADEBOOK):
             # written by a grader from before the manifest: its own outputs, nothing else, are adopted
             owned = {name: None for name in MUTABLE if (root / name).exists()}
             owned.update({name: None for name in LEGACY if (root / name).is_file()})
             owned.update({str(p.relative_to(root)): None for p in (root / 'feedback').glob('*_feedback.*')})
-            return owned
+            return owned, {}
         shown = ', '.join(entries[:5]) + (' ...' if len(entries) > 5 else '')
         raise InputError(f'--out {out} already holds files the grader did not write ({shown}): choose a new or '
                          'empty folder, or one `grader grade` wrote before')
+
+    def unchanged(self, rels) -> bool:
+        """Every one of ``rels`` is as the grader last wrote it (present, same sha256)."""
+        return all(rel in self._files and (self.root / rel).is_file() and
+                   (self._files[rel] is None or _sha256(self.root / rel) == self._files[rel]) for rel in rels)
+
+    def owned(self, under: str) -> list[str]:
+        return sorted(r for r in self._files if r.startswith(f'{under}/'))
+
+    def cache(self, name: str) -> FileCache:
+        """A key -> text store in the working area, kept between runs (e.g. rendered plots)."""
+        return FileCache(self, self.work / name)
+
+    def save_state(self, **values) -> None:
+        self.state.update(values)
+        self._save()
 
     def changed_since_written(self) -> list[str]:
         """Files the grader wrote that someone changed since (their sha256 differs); missing files don't count."""
@@ -137,22 +155,22 @@ class OutputFolder:
 
     def prepare(self) -> None:
         """Create the folder; record the gradebook as the grader's."""
+        self._work_before = {p for p in self.work.rglob('*') if p.is_file()} if self.work.is_dir() else set()
         self.root.mkdir(parents=True, exist_ok=True)
         for name in MUTABLE:
             self._files.setdefault(name, None)
         self._save()
 
-    def clear_work(self, under: str) -> None:
-        """Remove the working copies the grader made under ``WORK/under`` last time (and only those)."""
+    def keep_work(self, under: str, written: Iterable[Path]) -> None:
+        """After the working copies under ``WORK/under`` were (re)written: record them, and remove the copies the
+        grader made there before that this run did not write again (and only those)."""
+        keep = {Path(p).resolve().relative_to(self.root.resolve()).as_posix() for p in written}
         prefix = f'{WORK}/{under}/'
-        for rel in [r for r in self._files if r.startswith(prefix)]:
-            try:
-                (self.root / rel).unlink()
-            except FileNotFoundError:
-                pass
+        for rel in [r for r in self._files if r.startswith(prefix) and r not in keep]:
+            (self.root / rel).unlink(missing_ok=True)
             del self._files[rel]
         self._remove_empty_dirs(self.root / WORK / under)
-        self._save()
+        self.record([self.root / rel for rel in sorted(keep)])
 
     def record(self, paths: Iterable[Path], mutable: bool = False) -> None:
         """Note files the grader has just written (whole folders: every file in them)."""
@@ -181,10 +199,10 @@ class OutputFolder:
         """Undo this run's writes after a mistake found late (a damaged zip, no submissions): files it added are
         removed, the manifest is as it was, and a folder this run created is gone. Bad input writes nothing."""
         for rel in set(self._files) - set(self._before):
-            try:
-                (self.root / rel).unlink()
-            except FileNotFoundError:
-                pass
+            (self.root / rel).unlink(missing_ok=True)
+        for path in (p for p in self.work.rglob('*') if p.is_file()) if self.work.is_dir() else ():
+            if path not in getattr(self, '_work_before', set()):
+                path.unlink()       # copied by this run before the mistake showed (a zip damaged half-way)
         self._files = dict(self._before)
         self._remove_empty_dirs(self.root / WORK)
         if not self._existed:
@@ -212,6 +230,36 @@ class OutputFolder:
         self.root.mkdir(parents=True, exist_ok=True)
         manifest = self.root / MANIFEST
         tmp = manifest.with_name(manifest.name + '.tmp')
-        tmp.write_text(json.dumps({'written_by': 'a2-grader', 'files': dict(sorted(self._files.items()))},
-                                  indent=1), encoding='utf-8')
+        tmp.write_text(json.dumps({'written_by': 'a2-grader', 'files': dict(sorted(self._files.items())),
+                                   'state': self.state}, indent=1), encoding='utf-8')
         os.replace(tmp, manifest)
+
+
+class FileCache(MutableMapping):
+    """Text values in files named by their keys; every file is recorded as the grader's."""
+
+    def __init__(self, folder: OutputFolder, path: Path):
+        self.folder, self.path = folder, path
+
+    def _file(self, key: str) -> Path:
+        return self.path / f'{hashlib.sha256(key.encode()).hexdigest()[:32]}.txt'
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return self._file(key).read_text(encoding='utf-8')
+        except FileNotFoundError:
+            raise KeyError(key) from None
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._file(key).write_text(value, encoding='utf-8')
+        self.folder.record([self._file(key)], mutable=True)
+
+    def __delitem__(self, key: str) -> None:
+        self._file(key).unlink()
+
+    def __iter__(self):
+        return iter(())     # keys are hashed: only lookups are needed
+
+    def __len__(self) -> int:
+        return len(list(self.path.glob('*.txt'))) if self.path.is_dir() else 0

@@ -7,12 +7,14 @@ templates/class_report.html; its autoescaping escapes every string that comes fr
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import json
 import statistics
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, MutableMapping
 
 from .exports import NO_GRADE, Records, as_records, days_late, num, write_atomic
 from .feedback import STATUS_LABELS
@@ -25,6 +27,18 @@ def _plot(fig, empty: str = '') -> dict[str, str]:
     fig.savefig(buf, format='png', dpi=100, bbox_inches='tight')
     return {'label': fig.get_label() or 'plot', 'empty': empty,
             'uri': 'data:image/png;base64,' + base64.b64encode(buf.getvalue()).decode('ascii')}
+
+
+def _cached(cache: MutableMapping[str, str] | None, draw: Callable[..., dict], *data) -> dict:
+    """A plot drawn only when the data behind it changed: rendering PNGs is most of the report's time."""
+    if cache is None:
+        return draw(*data)
+    key = hashlib.sha256(json.dumps([draw.__name__, data], default=str).encode()).hexdigest()[:24]
+    if key in cache:
+        return json.loads(cache[key])
+    plot = draw(*data)
+    cache[key] = json.dumps(plot)
+    return plot
 
 
 def _no_plot(why: str) -> dict[str, str]:
@@ -88,7 +102,7 @@ def _pass_rate_plot(rates: list[tuple[str, float | None, int]]) -> dict[str, str
     return _plot(fig)
 
 
-def _late(records, rubric: Rubric) -> dict[str, Any]:
+def _late(records, rubric: Rubric, cache=None) -> dict[str, Any]:
     counts: Counter = Counter()
     for record, r in records:
         days = days_late(rubric, record.lateness, r.totals.raw if r.totals else 0.0)
@@ -97,12 +111,17 @@ def _late(records, rubric: Rubric) -> dict[str, Any]:
     rows = sorted(known.items()) + ([('unknown', counts['unknown'])] if counts['unknown'] else [])
     if not known:
         return {'known': False, 'rows': rows, 'plot': None}
+    return {'known': True, 'rows': rows, 'plot': _cached(cache, _late_plot, sorted(known.items()))}
+
+
+def _late_plot(known: list[tuple[int, int]]) -> dict[str, str]:
+    known = dict(known)
     fig, ax = _figure('Late days distribution', width=5.0, height=2.6)
     days = list(range(0, max(known) + 1))
     ax.bar([str(d) for d in days], [known.get(d, 0) for d in days], color='#9a6700')
     ax.set_xlabel('started days late (after grace)')
     ax.set_ylabel('submissions')
-    return {'known': True, 'rows': rows, 'plot': _plot(fig)}
+    return _plot(fig)
 
 
 def _who(record: StudentRecord, r: SubmissionResult) -> dict[str, str]:
@@ -144,8 +163,10 @@ def _summary(records, rubric: Rubric, finals: list[float]) -> dict[str, Any]:
             'by_status': ', '.join(f'{n} {STATUS_LABELS.get(s, s)}' for s, n in sorted(counts.items()))}
 
 
-def class_report_html(results: Records, rubric: Rubric, warnings: Iterable[str] = ()) -> str:
-    """The page; ``warnings`` (e.g. from ``write_grades_csv``) are listed near the top."""
+def class_report_html(results: Records, rubric: Rubric, warnings: Iterable[str] = (),
+                      plot_cache: MutableMapping[str, str] | None = None) -> str:
+    """The page; ``warnings`` (e.g. from ``write_grades_csv``) are listed near the top. ``plot_cache`` keeps plots
+    between runs, keyed by the data they show."""
     records = as_records(results)
     finals = [r.totals.final for _, r in records if r.totals is not None and r.status not in NO_GRADE]
     extra = sum(c.points for c in rubric.categories if c.extra)
@@ -153,10 +174,13 @@ def class_report_html(results: Records, rubric: Rubric, warnings: Iterable[str] 
                   generated=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                   isolation={'exposed': sum(1 for _, r in records if not r.isolated), 'total': len(records)},
                   summary=_summary(records, rubric, finals), warnings=[w for w in warnings if w],
-                  histogram=_histogram(finals, rubric.points_possible(), rubric.points_possible() + extra),
-                  pass_rates=_pass_rate_plot(_pass_rates(records, rubric)), late=_late(records, rubric),
+                  histogram=_cached(plot_cache, _histogram, finals, rubric.points_possible(),
+                                    rubric.points_possible() + extra),
+                  pass_rates=_cached(plot_cache, _pass_rate_plot, _pass_rates(records, rubric)),
+                  late=_late(records, rubric, plot_cache),
                   problems=_problems(records, rubric), students=_students(records, rubric))
 
 
-def write_class_report(path: str | Path, results: Records, rubric: Rubric, warnings: Iterable[str] = ()) -> Path:
-    return write_atomic(path, class_report_html(results, rubric, warnings))
+def write_class_report(path: str | Path, results: Records, rubric: Rubric, warnings: Iterable[str] = (),
+                       plot_cache: MutableMapping[str, str] | None = None) -> Path:
+    return write_atomic(path, class_report_html(results, rubric, warnings, plot_cache))
