@@ -65,31 +65,29 @@ class DaskExecutor:
         return Client(cluster), cluster
 
     def run(self, jobs: list[GradeJob], on_done: OnDone) -> None:
+        from distributed import wait
         client, cluster = self._client()
         try:
-            remaining: dict[str, tuple[Any, list[str]]] = {}
+            by_identity: dict[str, tuple[GradeJob, list[str]]] = {}
             for job in jobs:
-                future = client.submit(self.function, job, key=job.identity, pure=False, retries=0)
-                remaining.setdefault(future.key, (future, []))[1].append(job.key)
+                by_identity.setdefault(job.identity, (job, []))[1].append(job.key)
+            futures = client.map(self.function, [job for job, _ in by_identity.values()], key=list(by_identity),
+                                 pure=False, retries=0)
+            remaining = {future.key: (future, by_identity[future.key][1]) for future in futures}
             running_since: dict[str, float] = {}
-            polled = 0.0
             while remaining:
-                progressed = False
-                for key, (future, keys) in list(remaining.items()):
-                    if future.done():
-                        del remaining[key]
-                        self._report(future, keys, on_done)
-                        progressed = True
-                if time.monotonic() - polled > 1.0:     # the budget counts from when a job starts, not queues
-                    polled = time.monotonic()
-                    for tasks in client.processing().values():
-                        for key in tasks:
-                            running_since.setdefault(key, polled)
-                    for key in [k for k in remaining if polled - running_since.get(k, polled) > self.hard_timeout]:
-                        future, keys = remaining.pop(key)
-                        self._overrun(client, future, keys, on_done)
-                if not progressed:
-                    time.sleep(0.05)
+                done, _ = wait([f for f, _ in remaining.values()], timeout=1.0, return_when='FIRST_COMPLETED') \
+                    if remaining else (set(), set())
+                for future in done:
+                    _, keys = remaining.pop(future.key)
+                    self._report(future, keys, on_done)
+                now = time.monotonic()       # the budget counts from when a job starts running, not queues
+                for tasks in client.processing().values():
+                    for key in tasks:
+                        running_since.setdefault(key, now)
+                for key in [k for k in remaining if now - running_since.get(k, now) > self.hard_timeout]:
+                    future, keys = remaining.pop(key)
+                    self._overrun(client, future, keys, on_done)
         finally:
             client.close()
             if cluster is not None:
