@@ -76,8 +76,10 @@ class DaskExecutor:
             remaining = {future.key: (future, by_identity[future.key][1]) for future in futures}
             running_since: dict[str, float] = {}
             while remaining:
-                done, _ = wait([f for f, _ in remaining.values()], timeout=1.0, return_when='FIRST_COMPLETED') \
-                    if remaining else (set(), set())
+                try:
+                    done = wait([f for f, _ in remaining.values()], timeout=1.0, return_when='FIRST_COMPLETED').done
+                except TimeoutError:    # distributed.wait raises when nothing finished within the timeout
+                    done = set()
                 for future in done:
                     _, keys = remaining.pop(future.key)
                     self._report(future, keys, on_done)
