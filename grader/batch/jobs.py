@@ -6,7 +6,9 @@ the driver's files. Its result comes back as ``SubmissionResult.to_dict()``. Wor
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
+import multiprocessing.util
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,19 +40,50 @@ class GradeJob:
 
 
 _expected = None
+_spare = None       # the next notebook's kernel, started while this one is graded
+
+
+def _next_session(launcher):
+    """This job's kernel (started during the previous job, when there was one) and the next job's, started now."""
+    from ..pipeline.grade import new_session
+    global _spare
+    session, _spare = _spare, None
+    if session is None:
+        session = new_session(launcher)
+    try:
+        _spare = new_session(launcher).spawn()
+    except Exception:   # noqa: BLE001 - without a spare the next job starts its own kernel, as usual
+        _spare = None
+    return session
+
+
+def _close_spare() -> None:
+    global _spare
+    if _spare is not None:
+        _spare.close()
+        _spare = None
+
+
+# A worker that ends leaves no kernel and no kernel folder behind: atexit for a plain process, a multiprocessing
+# finalizer for pool and Dask worker processes (which end with os._exit, skipping atexit).
+atexit.register(_close_spare)
+multiprocessing.util.Finalize(None, _close_spare, exitpriority=10)
 
 
 def grade_job(job: GradeJob) -> dict[str, Any]:
     """Runs in a worker: grade one notebook from its bytes, return its result as data."""
+    from ..kernel.bubblewrap import default_launcher
     from ..pipeline.expected import ReferenceExpected
     from ..pipeline.grade import grade_notebook
     global _expected
     if _expected is None:       # one per worker: the reference's answers are reused across notebooks
         _expected = ReferenceExpected()
+    launcher = default_launcher()
     with tempfile.TemporaryDirectory(prefix='a2g-job-') as folder:
         path = Path(folder) / (Path(job.name).name or 'notebook.ipynb')
         path.write_bytes(job.notebook)
         result = grade_notebook(path, job.rubric, mode='grade', seed=job.seed, lateness=job.lateness,
-                                manual=job.manual, wall_budget=job.wall_budget, expected=_expected)
+                                manual=job.manual, wall_budget=job.wall_budget, expected=_expected,
+                                launcher=launcher, session=_next_session(launcher))
     result.notebook = job.name
     return {**result.to_dict(), '_scored_for': job.key}

@@ -44,6 +44,13 @@ for name, soft, hard in {limits!r}:
         except (ValueError, OSError):   # e.g. macOS refuses an address-space limit: the others still apply
             pass
 sys.path[:0] = {sites!r}
+# What every A2 notebook imports, loaded while the kernel boots (often ahead of its notebook, see batch.jobs) rather
+# than while its definitions run: pandas alone is about a third of a second.
+for name in ('numpy', 'pandas'):
+    try:
+        __import__(name)
+    except Exception:
+        pass
 from ipykernel.kernelapp import launch_new_instance
 launch_new_instance()
 '''

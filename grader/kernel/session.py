@@ -109,14 +109,21 @@ class KernelSession:
         self._chunks: list[CodeChunk] = []
         self._poison: set[int] = set()          # chunks that hung or killed the kernel: not replayed
         self._reported: set[int] = set()        # chunks whose errors are already in notes
+        self._connected = False
         self.workdir = Path(tempfile.mkdtemp(prefix='a2g-work-'))
         for f in self.support_files:
             shutil.copy(f, self.workdir / Path(f).name)
         if self.notebook is not None:
-            shutil.copy(self.notebook, self.workdir / Path(self.notebook).name)
+            self.place_notebook(self.notebook)
         for inside, source in self.placed_files:
             (self.workdir / inside).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, self.workdir / inside)
+
+    def place_notebook(self, notebook: Path) -> None:
+        """Copy the notebook into the kernel's folder: a session started before its notebook was known (a worker's
+        next kernel, booted while the current notebook is graded) gets it here."""
+        self.notebook = Path(notebook)
+        shutil.copy(self.notebook, self.workdir / self.notebook.name)
 
     # ------------------------------------------------------------ lifecycle
     def spawn(self):
@@ -125,11 +132,17 @@ class KernelSession:
             self._run(self._spawn())
         return self
 
-    def __enter__(self):
+    def prepare(self):
+        """Start the kernel and make it ready for definitions (idempotent)."""
         if self._client is None:
             self._run(self._spawn())
-        self._run(self._connect())
+        if not self._connected:
+            self._run(self._connect())
+            self._connected = True
         return self
+
+    def __enter__(self):
+        return self.prepare()
 
     def __exit__(self, *exc):
         self.close()
@@ -169,6 +182,7 @@ class KernelSession:
     async def _kill(self):
         client = self._client
         self._client = None
+        self._connected = False
         if client is None:
             return
         # We passed our own manager, so nbclient leaves shutting it down to us.

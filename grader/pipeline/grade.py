@@ -37,9 +37,11 @@ def probe_sources() -> list[str]:
 def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int | None = None,
                    expected=None, launcher=None, lateness: Lateness | None = None,
                    manual: Iterable[ManualScore] = (), wall_budget: float | None = None,
-                   on_check: Callable[[str, str], None] | None = None) -> SubmissionResult:
+                   on_check: Callable[[str, str], None] | None = None,
+                   session: KernelSession | None = None) -> SubmissionResult:
     """``wall_budget``: seconds for the whole notebook; checks not reached by then are reported, not run.
-    ``on_check(event, item_id)`` hears 'start' and 'done' around each code check (a self-check's live line)."""
+    ``on_check(event, item_id)`` hears 'start' and 'done' around each code check (a self-check's live line).
+    ``session``: a fresh kernel started ahead (``new_session``), used for this notebook and closed after it."""
     started = time.perf_counter()
     deadline = None if wall_budget is None else time.monotonic() + wall_budget
     path = Path(path)
@@ -53,8 +55,9 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
     items = [it for it in rubric.items if mode == 'grade' or it.visibility == 'public']
     results: dict[str, CheckResult] = {}
     code_items = [it for it in items if _guarded(it, results, lambda: is_code_check(it.check))]
-    session = KernelSession(launcher, probe_sources(), support_files(), notebook=path,
-                            placed_files=font_files(launcher) if code_items else ())
+    if session is None:
+        session = new_session(launcher, fonts=bool(code_items))
+    session.place_notebook(path)
     try:
         if code_items:
             session.spawn()     # the kernel boots while the notebook is read and the reference imported
@@ -89,6 +92,13 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
     if result.status == 'graded':
         result.message = _summary(results)
     return _finish(result, rubric, results, manual, lateness, mode, started)
+
+
+def new_session(launcher, fonts: bool = True) -> KernelSession:
+    """A kernel session for one notebook, not yet started; ``spawn()`` or ``prepare()`` it ahead of its notebook
+    to overlap its start with other work."""
+    return KernelSession(launcher, probe_sources(), support_files(),
+                         placed_files=font_files(launcher) if fonts else ())
 
 
 def graded_names(rubric: Rubric) -> set[str]:
