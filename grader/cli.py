@@ -232,6 +232,9 @@ def build_parser(kit: bool = False) -> argparse.ArgumentParser:
     k.add_argument('out', help='a new or empty folder')
     k.add_argument('--rubric', help='rubric YAML (default: the bundled A2 rubric)')
     k.set_defaults(func=cmd_kit_build)
+
+    from .canvas.commands import add_canvas_commands
+    add_canvas_commands(sub)
     return parser
 
 
