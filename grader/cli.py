@@ -106,6 +106,11 @@ def cmd_grade(args) -> int:
         if value and not Path(value).is_file():
             what = 'is a folder, not a file' if Path(value).is_dir() else 'no such file'
             raise InputError(f'--{name} {value}: {what}')
+    from .canvas.local import pulled_inputs
+    found, said = pulled_inputs(args.submissions, vars(args))
+    vars(args).update(found)
+    for line in said:
+        print(f'using {line}', file=sys.stderr)
     launcher = default_launcher()
     print(('student code runs in: ' if launcher.isolated else 'WARNING: ') + launcher.description,
           file=sys.stderr, flush=True)
@@ -227,6 +232,9 @@ def build_parser(kit: bool = False) -> argparse.ArgumentParser:
     k.add_argument('out', help='a new or empty folder')
     k.add_argument('--rubric', help='rubric YAML (default: the bundled A2 rubric)')
     k.set_defaults(func=cmd_kit_build)
+
+    from .canvas.commands import add_canvas_commands
+    add_canvas_commands(sub)
     return parser
 
 

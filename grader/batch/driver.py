@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from .. import __version__
 from ..canvas.collect import collect
+from ..canvas.local import is_pull_file
 from ..canvas.side_files import read_extensions, read_manual, read_times
 from ..errors import InputError
 from ..model import Extension, ManualScore, Rubric, StudentRecord, SubmissionResult
@@ -199,7 +200,7 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
         folder.abandon()
         raise
     summary.submissions = len(collection.submissions)
-    summary.warnings += [f'skipped {entry}: {why}' for entry, why in collection.skipped]
+    summary.warnings += [f'skipped {entry}: {why}' for entry, why in collection.skipped if not is_pull_file(entry)]
     known = {s.user_id for s in collection.submissions if s.user_id}
     for label, path, table in (('--times', opts.times, times), ('--extensions', opts.extensions, extensions)):
         summary.warnings += _unmatched(label, path, table, known)
