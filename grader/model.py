@@ -7,7 +7,7 @@ from typing import Any, Literal
 CheckStatus = Literal['pass', 'fail', 'partial', 'error', 'skipped']
 Visibility = Literal['public', 'hidden']
 # Submission statuses of the results schema (README): a result always carries one, never a silent 0.
-SubmissionStatus = Literal['graded', 'error', 'timeout', 'not-a-notebook', 'invalid-notebook', 'empty']
+SubmissionStatus = Literal['graded', 'error', 'timeout', 'not-a-notebook', 'invalid-notebook', 'empty', 'no-code']
 
 
 # ---------------------------------------------------------------- rubric
@@ -41,6 +41,7 @@ class Item:
     advisory: bool = False  # reported, never scored
     deductions: tuple[Deduction, ...] = ()   # the faults a TA or a check can charge on this item
     manual: bool = False    # graded by a TA (the review desk lists it); a check may still give provisional points
+    default_deduction: float | None = None  # what a fault the rubric does not list costs; None: the rubric's
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,16 @@ class Rubric:
     # Set only in a student kit's rubric, whose hidden items are stripped: points of those items per category,
     # so each category still adds up (items + withheld = category points) and the kit says what is not shown.
     withheld_points: dict[str, float] = field(default_factory=dict)
+    point_step: float = 0.5                  # item points are multiples of this (0: not rounded)
+    default_deduction: float | None = None   # an unlisted fault's cost; None: the item's full points
+
+    def deduction_for(self, item: Item, fault_id: str) -> Deduction:
+        """The rubric's deduction for a fault found on ``item``: listed, else the item's or rubric's default."""
+        for d in item.deductions:
+            if d.id == fault_id:
+                return d
+        default = item.default_deduction if item.default_deduction is not None else self.default_deduction
+        return Deduction(fault_id, float(item.points if default is None else default))
 
     def item(self, item_id: str) -> Item:
         for it in self.items:
@@ -83,6 +94,7 @@ class CodeChunk:
     cell_index: int
     source: str
     defines: tuple[str, ...] = ()
+    line: int = 1           # the chunk's first line in its cell, so tracebacks quote the student's line numbers
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,8 @@ class Answer:
     has_table: bool = False     # an HTML table / DataFrame output among the section's code cells
     output_text: str = ''       # plain-text outputs of the section's code cells (saved outputs: evidence only)
     n_images: int = 0           # how many image outputs among them (0 also when not counted)
+    code_text: str = ''         # strings and comments of the section's code cells: a note for the TA, not an answer
+    table_rmses: tuple[float, ...] = ()     # RMSE values of the results tables saved in the notebook's outputs
 
 
 @dataclass(frozen=True)
@@ -119,14 +133,27 @@ class LoadedNotebook:
 
 # ---------------------------------------------------------------- check
 @dataclass(frozen=True)
+class Fault:
+    """A fault a check diagnosed: the rubric decides what it costs (a check's job is diagnosis, the rubric's policy)."""
+    id: str                 # '<item>.<fault>', one of the item's check's catalogue (README): a contract
+    message: str = ''       # what this student's code does and how to fix it; never a hidden input
+    count: int = 1          # how many times the deduction applies (e.g. observations missing)
+
+
+@dataclass(frozen=True)
 class CheckResult:
-    """A check's verdict, before points: fraction of the item earned and a message a student can act on."""
+    """A check's verdict, before points: the faults found, with a message a student can act on.
+
+    ``fraction`` is the check's own estimate, used for points only when no fault is reported (results stored
+    before faults existed, a check that could not run)."""
     id: str
     status: CheckStatus
     fraction: float
     message: str
     hidden_failed: bool = False     # some hidden case failed (its inputs are never shown)
     details: dict[str, Any] = field(default_factory=dict)   # for the TA's report; never shown for hidden cases
+    faults: tuple[Fault, ...] = ()
+    stand_ins: tuple[str, ...] = ()     # functions replaced by a correct copy to judge this item (one fault, one charge)
 
 
 # ---------------------------------------------------------------- score
@@ -141,6 +168,10 @@ class ItemScore:
     max_points: float
     message: str
     manual: bool = False            # points set by a TA override
+    deductions: tuple[Deduction, ...] = ()  # what was charged: points and the rubric's message for each fault
+    fix: str = ''                   # how to fix it: the checks' specific messages (also in ``message``)
+    stand_ins: tuple[str, ...] = ()     # judged with a correct copy of these functions in place of the student's
+    provisional: bool = False       # a TA grades this item and has not yet
 
 
 @dataclass(frozen=True)
@@ -198,7 +229,10 @@ class SubmissionResult:
             'isolated': self.isolated,
             'checks': {it.id: {'status': it.status, 'points': it.points, 'max_points': it.max_points,
                                'message': it.message, 'title': it.title, 'category': it.category,
-                               'visibility': it.visibility, 'manual': it.manual}
+                               'visibility': it.visibility, 'manual': it.manual,
+                               'deductions': [{'id': d.id, 'points': d.points, 'message': d.message}
+                                              for d in it.deductions],
+                               'fix': it.fix, 'judged_with': list(it.stand_ins), 'provisional': it.provisional}
                        for it in self.items},
             'totals': None if self.totals is None else vars(self.totals).copy(),
             'flags': list(self.flags),

@@ -196,6 +196,8 @@ def _schema_problems(data: Any, lines: dict) -> list[Problem]:
         elif kind == 'enum' and path[-1:] == ('check',):
             names = _suggest(value, CHECK_NAMES) or f"; known checks: {', '.join(CHECK_NAMES)}"
             add(f"unknown check {_shown(value)} in {_name(path[:-1], data)}{names}")
+        elif kind == 'anyOf' and path[-1:] == ('default_deduction',):
+            add(f'{place} must be a number of points or the word full, not {_shown(value)}')
         elif kind == 'enum':
             add(f"{place} must be one of {', '.join(map(str, expected))}, not {_shown(value)}"
                 f"{_suggest(value, expected)}")
@@ -266,6 +268,8 @@ def _meaning_problems(data: Any, lines: dict) -> list[Problem]:
             also = f' + {fmt_number(held)} withheld' if held else ''
             add(('categories', i, 'points'), f"category '{cid}': items add up to {fmt_number(sums[cid])}{also}, "
                 f'category says {fmt_number(points)}')
+    from .faults import deduction_problems
+    deduction_problems(data, add)
     due = data['assignment'].get('due') if isinstance(data.get('assignment'), dict) else None
     form = _schema()['properties']['assignment']['properties']['due']['pattern']
     if isinstance(due, str) and re.match(form, due):    # other forms: the schema has reported them
@@ -336,4 +340,7 @@ def cmd_rubric_validate(path: str | Path) -> tuple[int, str]:
 def cmd_rubric_show(path: str | Path) -> tuple[int, str]:
     """(0, the rubric's table) or the same failures as ``cmd_rubric_validate``."""
     code, text, rubric = _for_command(path)
-    return (code, text) if rubric is None else (0, rubric_table(rubric))
+    if rubric is None:
+        return code, text
+    from .faults import fault_table
+    return 0, rubric_table(rubric) + '\n' + fault_table(rubric)
