@@ -18,9 +18,9 @@ from .. import __version__
 from ..canvas.side_files import Extension, lateness_for, read_extensions, read_manual, read_times
 from ..canvas.collect import Submission, collect
 from .gradebook import Gradebook, lateness_from, result_from_dict, rubric_hash
-from ..model import CheckResult, Lateness, ManualScore, Rubric, SubmissionResult
+from ..model import Lateness, ManualScore, Rubric, SubmissionResult
 from ..rubric.load import default_rubric_path, load_rubric
-from ..pipeline.score import score
+from ..pipeline.score import check_result, score
 
 WALL_BUDGET = 300.0
 
@@ -91,8 +91,7 @@ def rescore(result: SubmissionResult | dict, rubric: Rubric, manual: list[Manual
     if new.status not in ('graded',) and not new.raw_checks:
         results = {}
     else:
-        results = {k: CheckResult(k, v['status'], float(v['fraction']), v.get('message', ''),
-                                  bool(v.get('hidden_failed'))) for k, v in new.raw_checks.items()}
+        results = {k: check_result(k, v) for k, v in new.raw_checks.items()}
     kept = [n for n in new.notes if not n.startswith('Late policy:')]
     items, totals, notes = score(rubric, results, manual, lateness, 'grade')
     new.items, new.totals, new.notes = items, totals, kept + notes
@@ -107,7 +106,8 @@ def _meta(sub: Submission, rubric_digest: str, roster, lateness: Lateness | None
         found, problems = resolve_partners(sub, roster)
         partners = [{'name': p.name, 'user_id': p.user_id} for p in found]
     elif sub.partner_names:
-        partners = [{'name': n, 'user_id': None} for n in sub.partner_names]
+        from ..canvas.names import partners_named
+        partners = [{'name': n, 'user_id': None} for n in partners_named(sub.partner_names, sub.name_slug)]
     nb = sub.notebook
     return {
         'user_id': sub.user_id, 'anon_id': sub.anon_id,

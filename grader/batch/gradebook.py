@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..model import ItemScore, Lateness, ManualScore, SubmissionResult, Totals
+from ..model import Deduction, ItemScore, Lateness, ManualScore, SubmissionResult, Totals
 
 SCHEMA_VERSION = 1
 FILENAME = 'gradebook.sqlite'
@@ -103,7 +103,11 @@ def result_from_dict(d: dict[str, Any]) -> SubmissionResult:
     """The inverse of ``SubmissionResult.to_dict``."""
     items = [ItemScore(id=item_id, title=c.get('title', item_id), category=c.get('category', ''),
                        visibility=c.get('visibility', 'public'), status=c['status'], points=c['points'],
-                       max_points=c['max_points'], message=c.get('message', ''), manual=c.get('manual', False))
+                       max_points=c['max_points'], message=c.get('message', ''), manual=c.get('manual', False),
+                       deductions=tuple(Deduction(x['id'], float(x['points']), x.get('message', ''))
+                                        for x in c.get('deductions') or ()),
+                       fix=c.get('fix', ''), stand_ins=tuple(c.get('judged_with') or ()),
+                       provisional=bool(c.get('provisional', False)))
              for item_id, c in (d.get('checks') or {}).items()]
     totals = Totals(**d['totals']) if d.get('totals') else None
     return SubmissionResult(notebook=d.get('notebook', ''), status=d['status'], message=d.get('message', ''),

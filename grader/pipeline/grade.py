@@ -14,7 +14,7 @@ from .flags import scan as scan_flags
 from ..kernel.launch import default_launcher
 from .load import NotebookError, load_notebook
 from ..model import CheckResult, Lateness, ManualScore, Rubric, SubmissionResult
-from .score import score
+from .score import raw_check, score
 
 
 NO_CODE = ('the notebook has no code cell, so none of your code could be run (was it pasted into markdown '
@@ -138,8 +138,7 @@ def run_code_items(session, code_items, results: dict[str, CheckResult], expecte
 
 
 def _finish(result, rubric, results, manual, lateness, mode, started) -> SubmissionResult:
-    result.raw_checks = {k: {'status': r.status, 'fraction': r.fraction, 'message': r.message,
-                             'hidden_failed': r.hidden_failed} for k, r in results.items()}
+    result.raw_checks = {k: raw_check(r) for k, r in results.items()}
     item_scores, totals, notes = score(rubric, results, manual, lateness, mode)
     result.items, result.totals = item_scores, totals
     result.notes.extend(notes)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from .late import late_penalty
-from ..model import CheckResult, CheckStatus, Deduction, Item, ItemScore, Lateness, ManualScore, Rubric, Totals
+from ..model import CheckResult, CheckStatus, Deduction, Fault, Item, ItemScore, Lateness, ManualScore, Rubric, Totals
 
 HIDDEN_SKIPPED = 'hidden check: run when your TA grades'
 PROVISIONAL = 'These points are provisional until a TA reads your answer.'
@@ -198,3 +198,19 @@ def score(rubric: Rubric, results: Mapping[str, CheckResult], manual: Iterable[M
                     extra_credit=_r(cols['extra_credit']), raw=_r(raw), late_penalty=_r(penalty),
                     final=_r(raw - penalty))
     return items, totals, notes
+
+
+def raw_check(r: CheckResult) -> dict:
+    """A check's verdict as the results schema stores it (``raw_checks``), all a rescore needs."""
+    return {'status': r.status, 'fraction': r.fraction, 'message': r.message, 'hidden_failed': r.hidden_failed,
+            'faults': [{'id': f.id, 'message': f.message, 'count': f.count} for f in r.faults],
+            'stand_ins': list(r.stand_ins)}
+
+
+def check_result(item_id: str, raw: dict) -> CheckResult:
+    """The inverse of ``raw_check`` (results stored before faults existed have none)."""
+    return CheckResult(item_id, raw['status'], float(raw['fraction']), raw.get('message', ''),
+                       bool(raw.get('hidden_failed')),
+                       faults=tuple(Fault(f['id'], f.get('message', ''), int(f.get('count', 1)))
+                                    for f in raw.get('faults') or ()),
+                       stand_ins=tuple(raw.get('stand_ins') or ()))

@@ -10,7 +10,7 @@ grades.csv decisions (a2-facts §5):
 - Anonymous submissions (``anon_…`` keys, no user id) are left out and listed in the warnings: an anonymous
   grade cannot be matched to a student, and with anonymous grading on Canvas wants grades entered in
   SpeedGrader, not imported.
-- 'error' and 'timeout' results, and results without totals, get an empty cell (Canvas leaves the grade as it
+- 'error', 'timeout' and 'no-code' results, and results without totals, get an empty cell (Canvas leaves the grade as it
   is) and a warning: a crash is never exported as a 0.
 - Partners named in a submission get the submitter's grade when their Canvas ID is known (in the partner entry,
   or found by last name in the roster); a partner's own submission wins over a partner's row.
@@ -34,7 +34,7 @@ from ..pipeline.late import late_penalty
 from ..model import Rubric, SubmissionResult
 from ..canvas.roster import Roster, RosterStudent, name_key
 
-NO_GRADE = frozenset({'error', 'timeout'})
+NO_GRADE = frozenset({'error', 'timeout', 'no-code'})     # a TA decides: blank in grades.csv, never a 0
 TOTAL_COLUMNS = ('code', 'discussion', 'extra_credit', 'raw', 'late_penalty', 'final')
 
 
