@@ -7,7 +7,7 @@ continuing the first (state kept on the object) is in another, whatever the seed
 """
 import numpy as np
 
-from ..checks.adam import named_variant, unchanged, variant_outcomes
+from ..checks.adam import MESSAGES, named_variant, unchanged, variant_outcomes
 from ..checks.base import Case, CaseRun, Verdict, failed_to_run
 
 
@@ -39,6 +39,8 @@ def judge(run: CaseRun) -> Verdict:
     rtol = float(run.params.get('hidden_rtol', 1e-6))
     if _same(run.student.value, run.expected['correct'], rtol):
         return Verdict(1.0, hidden=True)
+    if not np.all(np.isfinite(np.asarray(run.student.value['w'], dtype=float))):
+        return Verdict(0.0, MESSAGES['nan_first_step'], hidden=True, diagnosis='nan_first_step')
     found = unchanged(run) or named_variant(run, _distance, rtol)
     if found:
         return found
