@@ -118,10 +118,12 @@ def item_line(item: ItemScore, rubric: Rubric) -> tuple[str, str]:
 
 
 def _great_job(result: SubmissionResult, rubric: Rubric) -> bool:
-    """Every point of the assignment after any penalty: the final score, not only the points earned."""
+    """Every point of the assignment (extra credit does not make up for one lost), and no penalty bringing the
+    total below them: never under a total below the maximum."""
     if result.status != 'graded' or result.totals is None:
         return False
-    return rubric.points_possible() > 0 and result.totals.final >= rubric.points_possible() - 1e-9
+    t, possible = result.totals, rubric.points_possible() - 1e-9
+    return possible > 0 and t.code + t.discussion >= possible and t.final >= possible
 
 
 def _summary(result: SubmissionResult, rubric: Rubric) -> list[_Block]:
