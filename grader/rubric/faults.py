@@ -33,8 +33,9 @@ def fault_table(rubric: Rubric, width: int = 118) -> str:
     step = rubric.point_step
     rounding = ('whole or half points' if step == 0.5 else 'not rounded' if step == 0
                 else f'multiples of {fmt_number(step)}')
-    out = ['Faults and deductions: a fault costs the deduction listed here (* the item\'s default deduction: the '
-           f'rubric does not list it), each fault once; an item never goes below 0; item points {rounding}.']
+    out = textwrap.wrap('Faults and deductions: a fault costs the deduction listed here (* the item\'s default '
+                        'deduction: the rubric does not list it), each fault once; an item never goes below 0; item '
+                        f'points {rounding}.', width)
     for item in rubric.items:
         catalogue = catalogue_of(item.check, item.id)
         listed = {d.id: d for d in item.deductions}
