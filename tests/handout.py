@@ -1,8 +1,8 @@
-"""Student notebooks built from the handout (submissions/A2.ipynb, the starter) filled in as students really do,
-after a2-facts §7: the given code kept, NeuralNetwork pasted two or three times, run_experiment defined twice,
-answers typed into the prompt's cell or above the next prompt, merged and split markdown cells, plots saved above
-the plotting prompt, data loaded by !curl, from a URL or from a file the grader does not have, the column names
-students use, and the mistakes students make.
+"""Student notebooks built from the handout (submissions/A2.ipynb, the starter) filled in as students really do:
+the given code kept, NeuralNetwork pasted two or three times, run_experiment defined twice, answers typed into the
+prompt's cell or above the next prompt, merged and split markdown cells, plots saved above the plotting prompt, data
+loaded by !curl, from a URL or from a file the grader does not have, the column names students use, and the
+mistakes students make (README, "Seed-invariant grades, given code, answers").
 
 ``FIXTURES`` maps a name to a ``Fixture``: how to build the notebook and the faults the grader must find (fault id
 -> count), each charged in the item its id names. Every substitution is asserted to match the starter exactly, so a

@@ -1,4 +1,4 @@
-"""adam: realistic wrong Adams (a2-facts §2) are rejected, named by their fault and charged the rubric's deduction;
+"""adam: realistic wrong Adams are rejected, named by their fault and charged the rubric's deduction;
 unusual correct ones are accepted."""
 import pytest
 
@@ -34,7 +34,7 @@ WRONG = {   # name -> (substitutions, the fault named, words of its message)
                                 '        for epoch in range(n_epochs):\n            error = error_f(*fargs)\n'
                                 '            grad = gradient_f(*fargs)\n            ### BEGIN SOLUTION\n')],
                               'adam.state_reset', 'second call continues'),
-    # Departures that only tiny gradients show: a small deduction (a2-facts §2: partial credit is fine).
+    # Departures that only tiny gradients show: a small deduction.
     'epsilon_inside_root': ([(STEP, '            self.all_weights -= alpha * m_hat / np.sqrt(v_hat + epsilon)\n')],
                             'adam.epsilon_inside_root', 'outside the square root'),
     'gradient_scaled_first': ([(MOMENTS, '            grad = alpha * grad\n' + MOMENTS)], 'adam.lr_scaled_gradient',

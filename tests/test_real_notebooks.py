@@ -1,4 +1,4 @@
-"""Notebooks as students really hand them in (tests/handout.py, a2-facts §7), graded as the fault catalogue says,
+"""Notebooks as students really hand them in (tests/handout.py), graded as the fault catalogue says,
 each fault charged once in the item that names it, with identical points and feedback under 20 hidden-input seeds.
 
 One kernel per notebook serves every seed (its definitions are loaded once), and one ReferenceExpected serves every

@@ -6,12 +6,14 @@ import json
 import re
 import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from grader.checks import CHECK_NAMES
 from grader.resources import rubric_file
+from grader.rubric.convert import fmt_number
 from grader.rubric.load import (Problem, RubricError, cmd_rubric_show, cmd_rubric_validate, default_rubric_path, dump_rubric, load_rubric, public_only, rubric_table, validate_rubric)
 
 ITEM_POINTS = {
@@ -106,7 +108,7 @@ def test_bundled_rubric_loads_into_the_model():
     assert [it.id for it in r.items if it.advisory] == ['relu_in_place']
     assert r.item('adam').params == {'tolerance': 1e-6, 'time_budget_seconds': 20}
     assert (r.point_step, r.default_deduction) == (0.5, None)
-    assert r.deduction_for(r.item('adam'), 'adam.no_bias_correction').points == 10    # a2-facts §8: 10 of 70
+    assert r.deduction_for(r.item('adam'), 'adam.no_bias_correction').points == 10    # the course's grader: 10 of 70
     assert r.deduction_for(r.item('adam'), 'adam.fails_to_run').points == 15          # not listed: full points
     assert [it.id for it in r.items if it.manual] == ['results_reported', 'discussion_present', 'plots_present',
                                                       'observations_3']
@@ -430,3 +432,14 @@ def test_copied_rubric_outside_the_repo_validates(tmp_path):
     path = tmp_path / 'elsewhere.yaml'
     shutil.copy(rubric_file(), path)
     assert validate_rubric(path) == []
+
+
+def test_the_readme_documents_every_fault_with_the_bundled_deduction():
+    from grader.checks.runner import fault_catalogue
+    readme = (Path(__file__).resolve().parents[1] / 'README.md').read_text(encoding='utf-8')
+    r = load_rubric()
+    for item in r.items:
+        for fault_id in fault_catalogue(item):
+            points = r.deduction_for(item, fault_id).points
+            shown = '0 (advisory)' if item.advisory else '−' + fmt_number(points)
+            assert re.search(rf'\| `{re.escape(fault_id)}` \| {re.escape(shown)}', readme), fault_id

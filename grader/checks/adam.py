@@ -1,7 +1,7 @@
 """adam: the student's ``Optimizers.adam`` against the algorithm as taught.
 
 Public: the handout's parabola, (w - 5)^2 from w = 0, 100 epochs, learning rate 0.1 (the reference ends at
-5.03900403); its expected value also holds where the known wrong Adams end (a2-facts §2), so a wrong answer is
+5.03900403); its expected value also holds where the known wrong Adams end, so a wrong answer is
 named even in a self-check. Hidden cases (grader.hidden.adam) separate the variants the parabola cannot.
 """
 from ..model import Item
@@ -39,7 +39,7 @@ MESSAGES = {
     'nan_first_step': 'adam produced nan: beta1t and beta2t must be multiplied by the betas before m̂ and v̂ are '
                       'computed (otherwise step 1 divides 0 by 0)',
 }
-# Departures that hidden problems with tiny gradients expose and that change nothing elsewhere (a2-facts §2).
+# Departures that hidden problems with tiny gradients expose and that change nothing elsewhere.
 MINOR = ('epsilon_inside_root', 'lr_scaled_gradient')
 MAJOR = ('no_bias_correction', 'betat_start_at_beta', 'no_sqrt', 'state_reset')
 
