@@ -144,3 +144,22 @@ def test_no_hidden_size_shape_or_seed_in_any_feedback(graded, name):
         text = feedback_markdown(result, RUBRIC)
         leaked = [m for m in hidden_markers(seed) if m in text]
         assert not leaked, (seed, leaked)
+
+
+def test_an_error_points_at_the_students_cell_and_line(graded):
+    """The line of the cell as the student sees it, inside their function, never inside NumPy."""
+    item = next(it for it in graded['start_stop'][SEEDS[0]].items if it.id == 'run_experiments')
+    assert 'cell 20, line 11, in run_experiment: start, stop = n_epochs_choices' in item.message
+
+
+def test_where_skips_numpy_frames():
+    import linecache
+
+    from grader.kernel import driver
+    source = 'import numpy as np\n\ndef use(X):\n    return np.reshape(X, (2, 2))\n'
+    linecache.cache['<cell 7>'] = (len(source), None, source.splitlines(True), '<cell 7>')
+    namespace = {}
+    exec(compile(source, '<cell 7>', 'exec'), namespace)
+    with pytest.raises(ValueError) as caught:
+        namespace['use'](np.arange(3))
+    assert driver.where(caught.value) == 'cell 7, line 4, in use: return np.reshape(X, (2, 2))'
