@@ -153,7 +153,7 @@ class CheckResult:
     hidden_failed: bool = False     # some hidden case failed (its inputs are never shown)
     details: dict[str, Any] = field(default_factory=dict)   # for the TA's report; never shown for hidden cases
     faults: tuple[Fault, ...] = ()
-    stand_ins: tuple[str, ...] = ()     # functions replaced by a correct copy to judge this item (one fault, one charge)
+    stand_ins: tuple[str, ...] = ()     # functions a correct copy replaced to judge this item (one fault, one charge)
 
 
 # ---------------------------------------------------------------- score

@@ -71,8 +71,8 @@ PROMPTS = {
 # Names the starter must still define (stubs keep them).
 DEFINED_NAMES = ('Optimizers', 'NeuralNetwork', 'partition', 'run_experiment')
 
-# The course handout's given code that students keep (README, "given code"), as lines the starter must carry verbatim, with
-# how many times: the grader's reference reproduces them, so a student who keeps them loses nothing.
+# The course handout's given code that students keep (README, "given code"), as lines the starter must carry verbatim,
+# with how many times: the grader's reference reproduces them, so a student who keeps them loses nothing.
 GIVEN_CODE = {
     'error_convert_f = lambda err: (np.sqrt(err) * self.Tstds)[0]': 2,     # train, in both NeuralNetwork cells
     'self.all_weights -= learning_rate * grad': 1,                           # sgd

@@ -546,7 +546,8 @@ def notebook_bytes(nb) -> bytes:
 
 def entry_name(student: Student, upload: Upload) -> str:
     late = '_LATE' if student.late else ''
-    return unicodedata.normalize('NFC', f'{student.name}{late}_{student.user_id}_{upload.attachment_id}_{upload.filename}')
+    name = f'{student.name}{late}_{student.user_id}_{upload.attachment_id}_{upload.filename}'
+    return unicodedata.normalize('NFC', name)
 
 
 def build_zip(students: list[Student]) -> bytes:

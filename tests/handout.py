@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+from nbformat.v4 import new_code_cell, new_output
 
 REPO = Path(__file__).resolve().parents[1]
 STARTER = REPO / 'submissions' / 'A2.ipynb'
@@ -31,7 +31,8 @@ RELU_STUB = ("        '''ReLU of s, in a new array (s itself is left unchanged).
 GRAD_RELU_STUB = ("        It is 0 where s is 0, as in lecture, so units that output 0 pass no gradient back.'''\n"
                   "        # ... your code here\n        raise NotImplementedError()\n")
 SWISH_METHODS_STUB = '    # Extra credit: methods swish(s) and grad_swish(s).\n    # ... your code here\n    pass\n'
-SWISH_FORWARD_STUB = '        # Extra credit: swish.\n        # ... your code here\n        pass\n        return np.tanh(S)'
+SWISH_FORWARD_STUB = ('        # Extra credit: swish.\n        # ... your code here\n        pass\n'
+                      '        return np.tanh(S)')
 SWISH_BACKWARD_STUB = ('        # Extra credit: swish.\n        # ... your code here\n        pass\n'
                        '        return 1 - self.Ys[layeri] ** 2')
 PARTITION_STUB = "    Returns Xtrain, Ttrain, Xvalidate, Tvalidate, Xtest, Ttest.'''\n    # ... your code here\n" \

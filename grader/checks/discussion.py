@@ -38,7 +38,8 @@ IN_CODE = ('your answer seems to be written in a code cell (a string or comments
 MISSING_PROMPT = 'the handout\'s prompt was not found, so the answer could not be located'
 FAULTS = {
     'results_reported': {'missing_prompt': MISSING_PROMPT, 'no_result': 'no result reported',
-                         'one_value': 'only one RMSE value reported', 'answer_in_code': 'answer written in a code cell'},
+                         'one_value': 'only one RMSE value reported',
+                         'answer_in_code': 'answer written in a code cell'},
     'discussion_present': {'missing_prompt': MISSING_PROMPT, 'no_discussion': 'no discussion',
                            'too_short': 'the discussion is shorter than asked',
                            'answer_in_code': 'answer written in a code cell'},

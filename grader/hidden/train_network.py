@@ -7,14 +7,14 @@ traces of known variants, computed here by a subclass of the reference network, 
 
 Adam's faults are the adam item's: when it found any, a correct Adam stands in for the student's here (grader.checks
 .train_network's ``needs``). Harmless variants are accepted as correct, alone or combined: Adam with epsilon inside
-the square root or with the gradient multiplied by the learning rate before the moments (the adam
-check marks those, no other check may), a gradient_f returning the full gradient instead of the course's half, and
-an error conversion taking np.sqrt(err) when there are several outputs (an earlier copy of the handout's given
-train did; the handout's is (np.sqrt(err) * self.Tstds)[0] for any number of outputs, README "Seed-invariant grades, given code, answers"). The tolerance
-alone does not cover them: over 300 random cases the trace with epsilon inside the root departs from the reference
-by more than 1e-4 (relative) in 13 % of cases, up to 0.8 %; the scaled gradient (epsilon / alpha in effect) by up
-to 1.5e-4; the full gradient by under 1e-6. So their traces are computed and matched explicitly, whatever rtol a TA
-sets. The wrong variants named below depart by at least 1e-3 (no bias correction: 1.4 %).
+the square root or with the gradient multiplied by the learning rate before the moments (the adam check marks those,
+no other check may), a gradient_f returning the full gradient instead of the course's half, and an error conversion
+taking np.sqrt(err) when there are several outputs (an earlier copy of the handout's given train did; the handout's is
+(np.sqrt(err) * self.Tstds)[0] for any number of outputs: README "Seed-invariant grades, given code, answers"). The
+tolerance alone does not cover them: over 300 random cases the trace with epsilon inside the root departs from the
+reference by more than 1e-4 (relative) in 13 % of cases, up to 0.8 %; the scaled gradient (epsilon / alpha in effect)
+by up to 1.5e-4; the full gradient by under 1e-6. So their traces are computed and matched explicitly, whatever rtol a
+TA sets. The wrong variants named below depart by at least 1e-3 (no bias correction: 1.4 %).
 """
 from __future__ import annotations
 

@@ -4,10 +4,10 @@ Both are rendered from the same list of blocks, so they carry the same informati
 messages are shown: they are written to be safe for hidden checks, and ``CheckResult.details`` (the TA's
 material, which may hold hidden inputs) never reaches this module.
 
-Written as the course's TAs write feedback (README "Faults and deductions"): an item with full points says only its title and points;
-an item that lost points gets one line per deduction ("−5: grad_relu is 1 at 0 ..."), the rubric's words for the
-fault, then one "How to fix" line with what the checks found in this notebook; items judged with a correct copy of
-another function say so; extra credit not attempted is one line; a perfect score says "Great job!".
+Written as the course's TAs write feedback (README "Faults and deductions"): an item with full points says only its
+title and points; an item that lost points gets one line per deduction ("−5: grad_relu is 1 at 0 ..."), the rubric's
+words for the fault, then one "How to fix" line with what the checks found in this notebook; items judged with a
+correct copy of another function say so; extra credit not attempted is one line; a perfect score says "Great job!".
 """
 from __future__ import annotations
 
