@@ -163,8 +163,9 @@ def analyse(parts, again, reference, X, T, n_folds: int, random_shuffle: bool, h
                                        'default): ' + GLOBAL_RNG_HINT)
     repeat = trace_rows(again, X, T)
     if repeat.folds and repeat.folds == found.folds:
-        return found.add('seed_inside', 'partition returns the same split whatever seed the caller sets: it sets '
-                                        'a seed inside (np.random.seed or default_rng with a seed); ' + GLOBAL_RNG_HINT)
+        return found.add('seed_inside', 'partition returns the same split whatever seed the caller sets: remove '
+                                        'the seed set inside it (np.random.seed, default_rng(seed)) so that the '
+                                        'caller\'s np.random.seed decides the split')
     ref = trace_rows(reference, X, T).folds
     if not ref:
         return found

@@ -74,6 +74,14 @@ def _judged_with(item: ItemScore) -> str:
             'item.')
 
 
+MISSING = ('.not_implemented', '.upstream_missing', '.not_attempted')
+
+
+def _only_missing(item: ItemScore) -> bool:
+    """Work not done: the deduction says it all, a "How to fix" would only repeat it."""
+    return bool(item.deductions) and all(d.id.endswith(MISSING) for d in item.deductions)
+
+
 def _not_attempted(item: ItemScore) -> bool:
     return any(d.id.endswith('.not_attempted') for d in item.deductions)
 
@@ -108,7 +116,7 @@ def item_line(item: ItemScore, rubric: Rubric) -> tuple[str, str]:
         comment = item.message.split(' — TA: ', 1)[1] if ' — TA: ' in item.message else \
             item.message[4:] if item.message.startswith('TA: ') else ''
         lines.append(f'Graded by your TA{": " + comment if comment else "."}')
-    elif item.fix and (item.deductions or lost > 0):
+    elif item.fix and (item.deductions or lost > 0) and not _only_missing(item):
         lines.append(f'How to fix: {_sentence(item.fix)}')
     judged = _judged_with(item)
     if judged:
