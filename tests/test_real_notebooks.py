@@ -85,6 +85,16 @@ def test_graded_as_the_catalogue_says(graded, name):
             assert item.points == item.max_points, (item.id, item.message)
 
 
+def test_a_notebook_without_code_gets_its_status_and_one_message(graded):
+    from grader.pipeline.grade import NO_CODE
+    result = graded['code_in_markdown'][SEEDS[0]]
+    assert (result.status, result.message) == ('no-code', NO_CODE)
+    for item in result.items:
+        if item.id in {it.id for it in CODE_ITEMS}:
+            assert item.message == 'not graded: the notebook has no code cell' and item.points == 0
+    assert result.totals.discussion == 24     # the answers are still read (their plots went with the code)
+
+
 def test_a_correct_notebook_keeping_the_given_code_scores_full_code_points(graded):
     for name in ('correct_pasted', 'correct_unusual'):
         totals = graded[name][SEEDS[0]].totals
