@@ -75,7 +75,8 @@ def charged(rubric: Rubric, item: Item, result: CheckResult) -> tuple[Deduction,
     for fault in result.faults:
         rule = rubric.deduction_for(item, fault.id)
         label = rule.message or catalogue.get(fault.id, '') or fault.id.split('.', 1)[-1].replace('_', ' ')
-        out.append(Deduction(fault.id, float(rule.points) * max(1, int(fault.count)), label))
+        count = max(1, int(fault.count))
+        out.append(Deduction(fault.id, float(rule.points) * count, f'{label} (×{count})' if count > 1 else label))
     return tuple(out)
 
 
