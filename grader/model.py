@@ -7,7 +7,7 @@ from typing import Any, Literal
 CheckStatus = Literal['pass', 'fail', 'partial', 'error', 'skipped']
 Visibility = Literal['public', 'hidden']
 # Submission statuses of the results schema (README): a result always carries one, never a silent 0.
-SubmissionStatus = Literal['graded', 'error', 'timeout', 'not-a-notebook', 'invalid-notebook', 'empty']
+SubmissionStatus = Literal['graded', 'error', 'timeout', 'not-a-notebook', 'invalid-notebook', 'empty', 'no-code']
 
 
 def status_for(fraction: float) -> CheckStatus:
@@ -46,6 +46,7 @@ class Item:
     advisory: bool = False  # reported, never scored
     deductions: tuple[Deduction, ...] = ()   # the faults a TA or a check can charge on this item
     manual: bool = False    # graded by a TA (the review desk lists it); a check may still give provisional points
+    default_deduction: float | None = None  # what a fault the rubric does not list costs; None: the rubric's
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,16 @@ class Rubric:
     # Set only in a student kit's rubric, whose hidden items are stripped: points of those items per category,
     # so each category still adds up (items + withheld = category points) and the kit says what is not shown.
     withheld_points: dict[str, float] = field(default_factory=dict)
+    point_step: float = 0.5                  # item points are multiples of this (0: not rounded)
+    default_deduction: float | None = None   # an unlisted fault's cost; None: the item's full points
+
+    def deduction_for(self, item: Item, fault_id: str) -> Deduction:
+        """The rubric's deduction for a fault found on ``item``: listed, else the item's or rubric's default."""
+        for d in item.deductions:
+            if d.id == fault_id:
+                return d
+        default = item.default_deduction if item.default_deduction is not None else self.default_deduction
+        return Deduction(fault_id, float(item.points if default is None else default))
 
     def item(self, item_id: str) -> Item:
         for it in self.items:
@@ -88,6 +99,7 @@ class CodeChunk:
     cell_index: int
     source: str
     defines: tuple[str, ...] = ()
+    line: int = 1           # the chunk's first line in its cell, so tracebacks quote the student's line numbers
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,8 @@ class Answer:
     has_table: bool = False     # an HTML table / DataFrame output among the section's code cells
     output_text: str = ''       # plain-text outputs of the section's code cells (saved outputs: evidence only)
     n_images: int = 0           # how many image outputs among them (0 also when not counted)
+    code_text: str = ''         # strings and comments of the section's code cells: a note for the TA, not an answer
+    table_rmses: tuple[float, ...] = ()     # RMSE values of the results tables saved in the notebook's outputs
 
 
 @dataclass(frozen=True)
@@ -124,23 +138,43 @@ class LoadedNotebook:
 
 # ---------------------------------------------------------------- check
 @dataclass(frozen=True)
+class Fault:
+    """A fault a check diagnosed: the rubric decides what it costs (a check's job is diagnosis, the rubric's policy)."""
+    id: str                 # '<item>.<fault>', one of the item's check's catalogue (README): a contract
+    message: str = ''       # what this student's code does and how to fix it; never a hidden input
+    count: int = 1          # how many times the deduction applies (e.g. observations missing)
+
+
+@dataclass(frozen=True)
 class CheckResult:
-    """A check's verdict, before points: fraction of the item earned and a message a student can act on."""
+    """A check's verdict, before points: the faults found, with a message a student can act on.
+
+    ``fraction`` is the check's own estimate, used for points only when no fault is reported (results stored
+    before faults existed, a check that could not run)."""
     id: str
     status: CheckStatus
     fraction: float
     message: str
     hidden_failed: bool = False     # some hidden case failed (its inputs are never shown)
     details: dict[str, Any] = field(default_factory=dict)   # for the TA's report; never shown for hidden cases
+    faults: tuple[Fault, ...] = ()
+    stand_ins: tuple[str, ...] = ()     # functions a correct copy replaced to judge this item (one fault, one charge)
 
     def to_raw(self) -> dict[str, Any]:
-        """The verdict as ``SubmissionResult.raw_checks`` stores it (no details: they may hold hidden inputs)."""
+        """The verdict as ``SubmissionResult.raw_checks`` stores it, all a rescore needs (no details: they may
+        hold hidden inputs)."""
         return {'status': self.status, 'fraction': self.fraction, 'message': self.message,
-                'hidden_failed': self.hidden_failed}
+                'hidden_failed': self.hidden_failed,
+                'faults': [{'id': f.id, 'message': f.message, 'count': f.count} for f in self.faults],
+                'stand_ins': list(self.stand_ins)}
 
     @classmethod
     def from_raw(cls, item_id: str, d: dict[str, Any]) -> CheckResult:
-        return cls(item_id, d['status'], float(d['fraction']), d.get('message', ''), bool(d.get('hidden_failed')))
+        """The inverse of ``to_raw`` (verdicts stored before faults existed have none)."""
+        return cls(item_id, d['status'], float(d['fraction']), d.get('message', ''), bool(d.get('hidden_failed')),
+                   faults=tuple(Fault(f['id'], f.get('message', ''), int(f.get('count', 1)))
+                                for f in d.get('faults') or ()),
+                   stand_ins=tuple(d.get('stand_ins') or ()))
 
 
 # ---------------------------------------------------------------- score
@@ -155,6 +189,10 @@ class ItemScore:
     max_points: float
     message: str
     manual: bool = False            # points set by a TA override
+    deductions: tuple[Deduction, ...] = ()  # what was charged: points and the rubric's message for each fault
+    fix: str = ''                   # how to fix it: the checks' specific messages (also in ``message``)
+    stand_ins: tuple[str, ...] = ()     # judged with a correct copy of these functions in place of the student's
+    provisional: bool = False       # a TA grades this item and has not yet
 
 
 @dataclass(frozen=True)
@@ -238,7 +276,10 @@ class SubmissionResult:
             'isolated': self.isolated,
             'checks': {it.id: {'status': it.status, 'points': it.points, 'max_points': it.max_points,
                                'message': it.message, 'title': it.title, 'category': it.category,
-                               'visibility': it.visibility, 'manual': it.manual}
+                               'visibility': it.visibility, 'manual': it.manual,
+                               'deductions': [{'id': d.id, 'points': d.points, 'message': d.message}
+                                              for d in it.deductions],
+                               'fix': it.fix, 'judged_with': list(it.stand_ins), 'provisional': it.provisional}
                        for it in self.items},
             'totals': None if self.totals is None else vars(self.totals).copy(),
             'flags': list(self.flags),
@@ -252,7 +293,11 @@ class SubmissionResult:
         """The inverse of ``to_dict``."""
         items = [ItemScore(id=item_id, title=c.get('title', item_id), category=c.get('category', ''),
                            visibility=c.get('visibility', 'public'), status=c['status'], points=c['points'],
-                           max_points=c['max_points'], message=c.get('message', ''), manual=c.get('manual', False))
+                           max_points=c['max_points'], message=c.get('message', ''), manual=c.get('manual', False),
+                           deductions=tuple(Deduction(x['id'], float(x['points']), x.get('message', ''))
+                                            for x in c.get('deductions') or ()),
+                           fix=c.get('fix', ''), stand_ins=tuple(c.get('judged_with') or ()),
+                           provisional=bool(c.get('provisional', False)))
                  for item_id, c in (d.get('checks') or {}).items()]
         return cls(notebook=d.get('notebook', ''), status=d['status'], message=d.get('message', ''),
                    mode=d.get('mode', 'grade'), seed=d.get('seed'), sha256=d.get('sha256'),

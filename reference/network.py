@@ -73,10 +73,9 @@ class NeuralNetwork:
         T = (T - self.Tmeans) / self.Tstds
 
         optimizer = Optimizers(self.all_weights)
-        if len(self.Tstds) == 1:
-            error_convert_f = lambda err: (np.sqrt(err) * self.Tstds)[0]  # noqa: E731
-        else:
-            error_convert_f = lambda err: np.sqrt(err)  # noqa: E731
+        # The handout's given line, for any number of outputs (README, "given code"): with several outputs the trace
+        # is the overall RMSE scaled by the first output's standard deviation. Students keep it, so does the reference.
+        error_convert_f = lambda err: (np.sqrt(err) * self.Tstds)[0]  # noqa: E731
 
         if method == 'sgd':
             step = optimizer.sgd

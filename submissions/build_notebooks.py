@@ -71,6 +71,16 @@ PROMPTS = {
 # Names the starter must still define (stubs keep them).
 DEFINED_NAMES = ('Optimizers', 'NeuralNetwork', 'partition', 'run_experiment')
 
+# The course handout's given code that students keep (README, "given code"), as lines the starter must carry verbatim,
+# with how many times: the grader's reference reproduces them, so a student who keeps them loses nothing.
+GIVEN_CODE = {
+    'error_convert_f = lambda err: (np.sqrt(err) * self.Tstds)[0]': 2,     # train, in both NeuralNetwork cells
+    'self.all_weights -= learning_rate * grad': 1,                           # sgd
+    'delta = -error / (n_samples * n_outputs)': 2,                          # gradient_f
+    "self.Ys.append(np.tanh(self.Ys[-1] @ W[1:, :] + W[0:1, :]))": 1,       # forward_pass of the given class
+    'all_weights = np.hstack([np.random.uniform(size=shape).flat / np.sqrt(shape[0]) for shape in shapes])': 2,
+}
+
 
 # ---------------------------------------------------------------------------------------------- starter
 def _indent(line: str) -> int:
@@ -141,8 +151,19 @@ def derive_starter(solution):
             cell.metadata['a2'] = {k: v for k, v in cell.metadata['a2'].items() if k != 'solution'}
     nb.metadata = {'kernelspec': copy.deepcopy(solution.metadata['kernelspec']),
                    'language_info': {'name': 'python'}}
+    check_given_code(nb)
     nbformat.validate(nb)
     return nb
+
+
+def check_given_code(nb) -> None:
+    """The starter carries the handout's given code (GIVEN_CODE) outside every solution region."""
+    code = '\n'.join(line.strip() for cell in nb.cells if cell.cell_type == 'code' for line in cell.source.split('\n'))
+    lines = code.split('\n')
+    for given, times in GIVEN_CODE.items():
+        if lines.count(given) != times:
+            raise ValueError(f'the starter must carry the handout\'s given line {given!r} {times} time(s), '
+                             f'found {lines.count(given)}: edit {SOLUTION.name} outside its solution regions')
 
 
 # ---------------------------------------------------------------------------------------------- execute

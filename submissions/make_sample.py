@@ -47,7 +47,7 @@ README_PATH = SAMPLE / 'README.md'
 KEY_PATH = SAMPLE / 'answer-key.json'
 
 ZIP_DATE_TIME = (2026, 10, 3, 9, 30, 0)     # when the TA downloaded the zip (entry times carry nothing else)
-DUE = '2026-10-02T23:59:00-06:00'           # rubrics/a2.yaml's due date, grace 15 minutes
+DUE = '2026-10-02T23:59:00-06:00'           # rubrics/a2.yaml's due date, no grace (the course's rule)
 SECTION = 'CS445-001'
 ROSTER_HEADER = ['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section']
 TIMES_HEADER = ['user_id', 'submitted_at']
@@ -57,6 +57,12 @@ DISCUSSION_ITEMS = ('results_reported', 'discussion_present', 'plots_present', '
 ADVISORY_ITEMS = ('relu_in_place',)
 EXTRA_ITEMS = ('swish_ec',)
 ALL_ITEMS = CODE_ITEMS + ADVISORY_ITEMS + DISCUSSION_ITEMS + EXTRA_ITEMS
+# What the unchanged starter shows: nothing implemented, nothing answered (the given code earns nothing).
+STARTER_FAULTS = ('adam.not_implemented', 'use.not_implemented', 'relu_unit.not_implemented',
+                  'relu_in_place.not_implemented', 'relu_network.upstream_missing', 'train_network.upstream_missing',
+                  'partition.not_implemented', 'run_experiments.not_implemented', 'results_reported.no_result',
+                  'discussion_present.no_discussion', 'plots_present.no_plot', 'observations_3.no_observations',
+                  'swish_ec.not_attempted')
 
 
 # ---------------------------------------------------------------------------------------------- notebooks
@@ -219,10 +225,13 @@ class Student:
     # reported), 'n/a'. Empty for roster rows without a notebook of their own (see ``kind``).
     expect: dict[str, str] = field(default_factory=dict)
     why: dict[str, str] = field(default_factory=dict)       # item id -> explanation
+    # The faults the grader must report (ids of the rubric's fault catalogue, README), each charged once in the
+    # item its id names; every other item earns its full points.
+    faults: tuple[str, ...] = ()
     notes: str = ''
     kind: str = 'graded'        # 'graded', 'partner' (graded through partner_of), 'missing', 'test-student'
     partner_of: int | None = None
-    late_days: int = 0          # started days late, after the rubric's grace
+    late_days: int = 0          # started days late (the rubric has no grace)
 
     @property
     def name(self) -> str:
@@ -405,14 +414,19 @@ def nb_young():
 
 
 def build_students() -> list[Student]:
-    def verdict(**changes):
-        """Every item passes except those named: item=status or item=(status, explanation)."""
+    def verdict(*faults, **changes):
+        """Every item passes except those named: item=status or item=(status, explanation); ``faults``: the fault
+        ids the grader reports, each in the item it names (which then does not pass, unless flagged advisory)."""
         expect = {k: 'pass' for k in ALL_ITEMS}
         why = {}
+        for fault in faults:
+            item = fault.split('.')[0]
+            assert item in ALL_ITEMS, fault
+            expect[item] = 'flag' if item in ADVISORY_ITEMS else 'fail'
         for item, value in changes.items():
             assert item in ALL_ITEMS, item
             expect[item], why[item] = (value, '') if isinstance(value, str) else value
-        return {'expect': expect, 'why': {k: v for k, v in why.items() if v}}
+        return {'expect': expect, 'why': {k: v for k, v in why.items() if v}, 'faults': tuple(faults)}
 
     return [
         Student('Anderson, Emma', 240101, '830100101', 'eanders',
@@ -432,7 +446,8 @@ def build_students() -> list[Student]:
                         '`%run -i A2grader.py` cell whose saved output says "70 / 70"; `!ls` at the top of the data '
                         'cell; the observations typed into the prompt\'s own markdown cell (no separate answer '
                         'cell). LATE: 3 h 13 min after the due time.',
-                **verdict(relu_in_place=('flag', 'advisory: reported, no points taken')), late_days=1,
+                **verdict('relu_in_place.modifies_argument',
+                          relu_in_place=('flag', 'advisory: reported, no points taken')), late_days=1,
                 notes='Late penalty: one started day, 10 points. Its time is written `-0600`: a parser that reads '
                       'that as 600 seconds (nbgrader 0.9.6) finds it on time.'),
         Student('Baker, Tom', 240104, '830100104', 'tbaker',
@@ -441,24 +456,25 @@ def build_students() -> list[Student]:
                         'network ends at RMSE 28.2254 instead of 5.7357). No extra credit (`swish` silently '
                         'falls back to tanh). One-line best-result answer, two observations. A `%run -i '
                         'A2grader.py` cell with a saved "70 / 70": never trust it.',
-                **verdict(relu_network=('fail', 'seed-42 RMSE 28.2254: grad_relu(0) is 1, so every unit looks '
+                **verdict('relu_network.grad_all_ones', 'discussion_present.too_short',
+                          'observations_3.missing_observation', 'swish_ec.not_attempted',
+                          relu_network=('fail', 'seed-42 RMSE 28.2254: grad_relu(0) is 1, so every unit looks '
                                                 'active (relu_unit passes: its values away from 0 are right)'),
                           discussion_present=('fail', '5 words'), observations_3=('fail', '2 observations'),
-                          swish_ec=('fail', 'no swish: activation_function="swish" trains a tanh network'))),
+                          swish_ec=('fail', 'not attempted: activation_function="swish" trains a tanh network; '
+                                            'one line in the feedback, nothing taken off')),
+                notes='`run_experiments` passes: its ReLU rows, which the faulty ReLU network spoils and no correct '
+                      'copy can replace, are left out of its RMSE comparison (the fault is `relu_network`\'s).'),
         Student('Kowalski, Jan', 240105, '830100105', 'jkowalsk',
                 [Upload(5531502, 'Kowalski-Ito-A2.ipynb', nb_kowalski)], '2026-10-02T22:30:00-0600',
                 summary='Partners Jan Kowalski and Hana Ito (`Kowalski-Ito-A2.ipynb`, submitted by Kowalski). '
                         'Adam without bias correction (parabola ends at 5.0189402 instead of 5.03900403).',
-                **verdict(adam=('fail', 'no bias correction'),
-                          train_network=('fail', 'the rubric trains with the student\'s own Adam; its message names '
-                                                 'the missing bias correction'),
-                          run_experiments=('fail', 'RMSE part only: the grid trains with the student\'s Adam; the '
-                                                   'message points at adam')),
-                notes='Hana Ito (roster, no submission of her own) receives the same grade. Knock-on: a check that '
-                      'trains the network with the student\'s own Adam sees 5.0894 instead of 4.5420 on the seed-42 '
-                      'network. `train_network` does so by design (the issue: "trained with the student\'s Adam"), '
-                      'and names the bias correction; `use` and `relu_network` do not train and pass. '
-                      '`run_experiments` may lose its RMSE part (20 %), with a message pointing at `adam`.'),
+                **verdict('adam.no_bias_correction', adam=('fail', 'no bias correction: 10 of 15 points off, as '
+                                                                    'the course\'s grader took 10 for it')),
+                notes='Hana Ito (roster, no submission of her own) receives the same grade. One fault, one charge: '
+                      '`train_network` and `run_experiments` train with a correct Adam in place of the student\'s '
+                      '(their feedback says so) and pass; with the student\'s Adam the seed-42 network ends at '
+                      '5.0894 instead of 4.5420.'),
         Student('Ito, Hana', 240106, '830100106', 'hito', [], None,
                 summary='Partner of Jan Kowalski: no submission of her own; named in `Kowalski-Ito-A2.ipynb`.',
                 kind='partner', partner_of=240105),
@@ -466,12 +482,10 @@ def build_students() -> list[Student]:
                 [Upload(5530876, 'Chen-A2.ipynb', nb_chen)], '2026-10-03T05:41:52Z',
                 summary='`partition` calls `np.random.seed(42)` inside: the public seed-42 case looks right, but '
                         'a caller\'s seed (e.g. 0) no longer changes the split.',
-                **verdict(partition=('fail', 'a caller\'s seed other than 42 is ignored')),
+                **verdict('partition.seed_inside', partition=('fail', 'a caller\'s seed other than 42 is ignored')),
                 notes='Submitted 23:41:52 -06:00, on time; its time is written in UTC (`Z`) and its date is the '
-                      'day after the due date. `run_experiments` should pass: its table differs from the '
-                      'reference only through the split (and the generator state partition leaves behind), within '
-                      'the check\'s tolerance or exactly with the reference `partition`; any failure there is a '
-                      'knock-on of `partition`.'),
+                      'day after the due date. `run_experiments` passes, judged with a correct `partition` in place '
+                      'of the student\'s.'),
         Student('Patel, Priya', 240108, '830100108', 'ppatel',
                 [Upload(5529904, 'A2.ipynb', nb_young), Upload(5531215, 'Patel-A2.ipynb', nb_patel_final)],
                 '2026-10-02T20:45:03-06:00',
@@ -479,25 +493,21 @@ def build_students() -> list[Student]:
                         'by mistake) and `Patel-A2.ipynb` (attachment 5531215, the latest: grade this one). '
                         '`partition` uses np.array_split: folds of 79, 79 and 234 rows instead of 78, 78 and 236 '
                         '(7/7/6 instead of 6/6/8 on 20 rows and 3 folds).',
-                **verdict(partition=('fail', 'np.array_split fold sizes')),
+                **verdict('partition.array_split', partition=('fail', 'np.array_split fold sizes')),
                 notes='The grader grades the highest attachment id and lists `A2.ipynb` as another file. '
-                      '`run_experiments` passes within its tolerance (the fold sizes differ by one or two rows).'),
+                      '`run_experiments` passes, judged with a correct `partition` in place of the student\'s.'),
         Student('Smith, John', 240109, '830100109', 'jsmith',
                 [Upload(5531744, 'Smith-A2-1.ipynb', nb_smith)], '2026-10-03T01:05:00Z',
                 summary='`use` returns the standardized output (both pasted classes). The file name ends in `-1`: '
                         'Canvas renamed a duplicate file name; it is not a second attempt.',
-                **verdict(use=('fail', 'returns the standardized output'),
-                          run_experiments=('fail', 'RMSE part only: the table\'s RMSEs come from the student\'s '
-                                                   '`use`; the message points at use')),
-                notes='Knock-on: the tables `run_experiment` builds from `use` hold RMSEs near 23 mpg. A grader that '
-                      'runs the student\'s `run_experiment` with the reference `NeuralNetwork` passes '
-                      '`run_experiments`; one that uses the student\'s class fails it and must say the cause is '
-                      '`use`.'),
+                **verdict('use.standardized_output', use=('fail', 'returns the standardized output')),
+                notes='One fault, one charge: with the student\'s `use` the tables of `run_experiment` hold RMSEs '
+                      'near 23 mpg; `run_experiments` is judged with a correct `use` in place of theirs and passes.'),
         Student("O'Brien, Liam", 240110, '830100110', 'lobrien',
                 [Upload(5530655, 'OBrien-A2.ipynb', nb_obrien)], '2026-10-02T18:00:00Z',
                 summary='`run_experiment` calls `partition(X, T, 5)`, ignoring `n_folds`. The best row is picked by '
                         '`RMSE Train` (2000 epochs, [100, 10], tanh: train 0.47, test 3.88) and called very good.',
-                **verdict(run_experiments=('fail', 'n_folds ignored (always 5)')),
+                **verdict('run_experiments.ignores_n_folds', run_experiments=('fail', 'n_folds ignored (always 5)')),
                 notes='`results_reported` passes provisionally: a best row is reported, and which column chose it '
                       'is for the TA reading the answer (the row comes from RMSE Train, not RMSE Val).'),
         Student('Müller, Jonas', 240111, '830100111', 'jmuller',
@@ -511,11 +521,14 @@ def build_students() -> list[Student]:
                 [Upload(5532318, 'Young-A2.ipynb', nb_young)], '2026-10-03T00:09:30-06:00', late=True,
                 summary='The starter, unchanged (stubs raise NotImplementedError, Adam does not move the weights, '
                         'answers are "*Your answer here.*", no outputs). Canvas marks it LATE: 10 min 30 s after '
-                        'the due time, inside the rubric\'s 15-minute grace.',
+                        'the due time, one started day: no grace (the course\'s rule).',
                 expect={**{k: 'fail' for k in ALL_ITEMS}, 'relu_in_place': 'n/a'},
                 why={'relu_in_place': 'relu raises NotImplementedError',
-                     'train_network': 'the given code alone earns no points: Adam is a stub'},
-                notes='Graded without a crash; 0 points (or the status `empty`). No late penalty with the grace.'),
+                     'train_network': 'the given code alone earns no points: adam is not implemented, so nothing '
+                                      'stands in for it (upstream_missing)'},
+                faults=STARTER_FAULTS, late_days=1,
+                notes='Graded without a crash; 0 points. Late penalty: one started day, taken from 0: the total '
+                      'stays 0.'),
         Student('Lopez, Ana', 240113, '830100113', 'alopez', [], None,
                 summary='No submission: in the roster, not in the zip.',
                 kind='missing'),
@@ -533,7 +546,8 @@ def notebook_bytes(nb) -> bytes:
 
 def entry_name(student: Student, upload: Upload) -> str:
     late = '_LATE' if student.late else ''
-    return unicodedata.normalize('NFC', f'{student.name}{late}_{student.user_id}_{upload.attachment_id}_{upload.filename}')
+    name = f'{student.name}{late}_{student.user_id}_{upload.attachment_id}_{upload.filename}'
+    return unicodedata.normalize('NFC', name)
 
 
 def build_zip(students: list[Student]) -> bytes:
@@ -578,7 +592,7 @@ def build_answer_key(students: list[Student]) -> bytes:
     """The README's verdicts as data, for the grader's tests."""
     key = {
         'due': DUE,
-        'grace_minutes': 15,
+        'grace_minutes': 0,
         'points_per_day': 10,
         'items': {'code': list(CODE_ITEMS), 'advisory': list(ADVISORY_ITEMS),
                   'discussion': list(DISCUSSION_ITEMS), 'extra_credit': list(EXTRA_ITEMS)},
@@ -599,6 +613,7 @@ def build_answer_key(students: list[Student]) -> bytes:
             'late_days': s.late_days if s.kind == 'graded' else None,
             'expect': s.expect,
             'why': s.why,
+            'faults': list(s.faults),
         })
     return (json.dumps(key, indent=1, ensure_ascii=False) + '\n').encode('utf-8')
 
@@ -620,7 +635,8 @@ def build_readme(students: list[Student]) -> bytes:
         '* `roster.csv`: the gradebook export\'s student columns (`Student,ID,SIS User ID,SIS Login ID,Section`).',
         '* `answer-key.json`: the verdicts below as data.',
         '',
-        f'Due date: `{DUE}` (`rubrics/a2.yaml`; late policy 10 points per started day after 15 minutes\' grace).',
+        f'Due date: `{DUE}` (`rubrics/a2.yaml`; late policy 10 points per started day, no grace: Canvas marks a '
+        'submission LATE from the first second).',
         '',
         '## Students',
         '',
@@ -640,18 +656,19 @@ def build_readme(students: list[Student]) -> bytes:
         + ', '.join(f'`{i}`' for i in DISCUSSION_ITEMS) + ' (30 points); extra credit: `swish_ec` (5 points). '
         '**pass**: full credit for the item. **fail**: not full credit. **flag**: the advisory item is reported '
         '(no points change). Discussion items are what the automatic checks should conclude; a TA still reads '
-        'the answers.',
+        'the answers. **faults**: the ids of the fault catalogue (README) the grader reports, each charged once, '
+        'in the item it names, by the rubric\'s deduction.',
         '',
-        '| Student | graded file | should fail | should be flagged | late days |',
-        '|---|---|---|---|---|',
+        '| Student | graded file | should fail | should be flagged | faults | late days |',
+        '|---|---|---|---|---|---|',
     ]
     for s in students:
         if s.kind == 'partner':
-            lines.append(f'| {s.sortable} | (partner) | same grade as {by_id[s.partner_of].sortable} | | |')
+            lines.append(f'| {s.sortable} | (partner) | same grade as {by_id[s.partner_of].sortable} | | | |')
             continue
         if s.kind in ('missing', 'test-student'):
             lines.append(f'| {s.sortable} | (none) | {"missing: no submission" if s.kind == "missing" else "ignore"}'
-                         ' | | |')
+                         ' | | | |')
             continue
 
         def listed(status):
@@ -660,7 +677,9 @@ def build_readme(students: list[Student]) -> bytes:
         fails = listed('fail') or 'nothing'
         if all(v in ('fail', 'n/a') for v in s.expect.values()):
             fails = 'every item' + ''.join(f'; `{k}`: {v}' for k, v in s.why.items())
-        lines.append(f'| {s.sortable} | `{s.graded_upload.filename}` | {fails} | {listed("flag")} | {s.late_days} |')
+        faults = ', '.join(f'`{f}`' for f in s.faults) or 'none'
+        lines.append(f'| {s.sortable} | `{s.graded_upload.filename}` | {fails} | {listed("flag")} | {faults} | '
+                     f'{s.late_days} |')
     lines += ['', '## Notes', '']
     for s in students:
         notes = [s.notes] if s.notes else []

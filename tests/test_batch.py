@@ -60,9 +60,11 @@ def test_a_download_becomes_every_output_and_a_rerun_is_cached(download, tmp_pat
     results = read_results(out)
     assert results['1001']['status'] == 'graded'
     assert results['1001']['checks']['adam']['status'] == 'pass'
-    assert results['1002']['checks']['adam']['status'] == 'fail'
-    totals = results['1002']['totals']                # 1 d 1 h late: two started days, 20 points...
-    assert totals['raw'] == 18 and totals['late_penalty'] == 18 and totals['final'] == 0   # ...capped at 0
+    adam = results['1002']['checks']['adam']
+    assert adam['status'] == 'partial' and adam['deductions'][0]['id'] == 'adam.no_bias_correction'
+    totals = results['1002']['totals']                # 1 d 1 h late: two started days, 20 points
+    assert totals['raw'] == 23 and totals['late_penalty'] == 20 and totals['final'] == 3
+    assert results['1002']['raw_checks']['adam']['faults'][0]['id'] == 'adam.no_bias_correction'
     assert results['1003']['status'] == 'invalid-notebook' and results['1003']['message']
     assert results['1004']['status'] == 'not-a-notebook' and 'Pat-A2.pdf' in results['1004']['message']
 
@@ -105,7 +107,7 @@ def test_manual_scores_are_merged_and_every_output_rewritten(download, tmp_path)
     assert after['checks']['adam']['points'] == 10 and after['checks']['adam']['manual']
     assert 'well explained' in after['checks']['adam']['message']
     assert after['totals']['raw'] == 28 and after['totals']['late_penalty'] == 20    # after manual points
-    assert before == 0 and after['totals']['final'] == 8
+    assert before == 3 and after['totals']['final'] == 8
     grades = {r[1]: r[5] for r in csv.reader((out / 'grades.csv').read_text().splitlines()[2:])}
     assert grades['1002'] == '8'
 

@@ -1,7 +1,11 @@
-"""adam: realistic wrong Adams (README, "The assignment") are rejected and named; unusual correct ones are accepted."""
+"""adam: realistic wrong Adams are rejected, named by their fault and charged the rubric's deduction;
+unusual correct ones are accepted."""
 import pytest
 
+from grader.rubric.load import load_rubric
 from nbtools import grade_items, student_notebook
+
+RUBRIC = load_rubric()
 
 MOMENTS = ('            self.mt = self.beta1 * self.mt + (1 - self.beta1) * grad\n'
            '            self.vt = self.beta2 * self.vt + (1 - self.beta2) * grad * grad\n')
@@ -10,16 +14,16 @@ HATS = '            m_hat = self.mt / (1 - self.beta1t)\n            v_hat = sel
 STEP = '            self.all_weights -= alpha * m_hat / (np.sqrt(v_hat) + epsilon)\n'
 INIT = '        self.beta1t = 1\n        self.beta2t = 1\n'
 
-WRONG = {
+WRONG = {   # name -> (substitutions, the fault named, words of its message)
     'no_bias_correction': ([(HATS, '            m_hat = self.mt\n            v_hat = self.vt\n')],
-                           'bias correction'),
+                           'adam.no_bias_correction', 'bias correction'),
     'betas_start_at_betas': ([(INIT, '        self.beta1t = self.beta1\n        self.beta2t = self.beta2\n')],
-                             'start at 1'),
-    'powers_after_the_hats': ([(POWERS + HATS, HATS + POWERS)], 'nan'),
+                             'adam.betat_start_at_beta', 'start at 1'),
+    'powers_after_the_hats': ([(POWERS + HATS, HATS + POWERS)], 'adam.nan_first_step', 'nan'),
     'no_square_root': ([(STEP, '            self.all_weights -= alpha * m_hat / (v_hat + epsilon)\n')],
-                       'square root'),
+                       'adam.no_sqrt', 'square root'),
     'weights_reassigned': ([(STEP, '            self.all_weights = self.all_weights - alpha * m_hat / '
-                                   '(np.sqrt(v_hat) + epsilon)\n')], 'in place'),
+                                   '(np.sqrt(v_hat) + epsilon)\n')], 'adam.not_in_place', 'in place'),
     'state_reset_each_call': ([('        error_trace = []\n        epochs_per_print = max(1, n_epochs // 10)\n'
                                 '        for epoch in range(n_epochs):\n            error = error_f(*fargs)\n'
                                 '            grad = gradient_f(*fargs)\n            ### BEGIN SOLUTION\n',
@@ -29,12 +33,12 @@ WRONG = {
                                 '        self.beta1t = 1\n        self.beta2t = 1\n'
                                 '        for epoch in range(n_epochs):\n            error = error_f(*fargs)\n'
                                 '            grad = gradient_f(*fargs)\n            ### BEGIN SOLUTION\n')],
-                              'second call continues'),
-}
-PARTIAL = {
+                              'adam.state_reset', 'second call continues'),
+    # Departures that only tiny gradients show: a small deduction.
     'epsilon_inside_root': ([(STEP, '            self.all_weights -= alpha * m_hat / np.sqrt(v_hat + epsilon)\n')],
-                            'outside the square root'),
-    'gradient_scaled_first': ([(MOMENTS, '            grad = alpha * grad\n' + MOMENTS)], 'learning rate'),
+                            'adam.epsilon_inside_root', 'outside the square root'),
+    'gradient_scaled_first': ([(MOMENTS, '            grad = alpha * grad\n' + MOMENTS)], 'adam.lr_scaled_gradient',
+                              'learning rate'),
 }
 CORRECT = {
     'step_counter_powers': [(POWERS + HATS, '            self.t = getattr(self, "t", 0) + 1\n'
@@ -51,19 +55,19 @@ def grade_adam(tmp_path, replace):
 
 
 @pytest.mark.parametrize('name', WRONG)
-def test_wrong_adams_get_nothing_and_are_named(tmp_path, name):
-    replace, words = WRONG[name]
+def test_wrong_adams_are_named_and_charged_their_deduction(tmp_path, name):
+    replace, fault, words = WRONG[name]
     score = grade_adam(tmp_path, replace)
-    assert score.status == 'fail' and score.points == 0, score.message
+    rule = RUBRIC.deduction_for(RUBRIC.item('adam'), fault)
+    assert [d.id for d in score.deductions] == [fault], score.message
+    assert score.points == 15 - rule.points and rule.points > 0
     assert words in score.message
 
 
-@pytest.mark.parametrize('name', PARTIAL)
-def test_departures_that_only_tiny_gradients_show_get_partial_credit(tmp_path, name):
-    replace, words = PARTIAL[name]
-    score = grade_adam(tmp_path, replace)
-    assert score.status == 'partial' and score.points == 7.5, score.message
-    assert words in score.message
+def test_a_stub_is_not_implemented_not_a_wrong_adam(tmp_path):
+    path = student_notebook(tmp_path, replace=[(MOMENTS, ''), (STEP, '            pass\n')])
+    score = grade_items(path, 'adam')[0]['adam']
+    assert [d.id for d in score.deductions] == ['adam.not_implemented'] and score.points == 0
 
 
 @pytest.mark.parametrize('name', CORRECT)
@@ -73,7 +77,7 @@ def test_unusual_correct_adams_pass(tmp_path, name):
 
 
 def test_self_check_shows_the_public_parabola_only(tmp_path):
-    path = student_notebook(tmp_path, replace=PARTIAL['epsilon_inside_root'][0])
+    path = student_notebook(tmp_path, replace=WRONG['epsilon_inside_root'][0])
     scores, result = grade_items(path, 'adam', mode='self-check')
     assert scores['adam'].status == 'pass'      # the parabola cannot tell; the hidden tiny-gradient case can
     assert result.seed is None

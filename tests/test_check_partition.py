@@ -1,4 +1,5 @@
-"""The partition check on real notebooks: the solution, the mistakes students make, and unusual correct splits."""
+"""The partition check on real notebooks: the solution, the mistakes students make (each named by its fault and
+charged the rubric's deduction), and unusual correct splits."""
 import re
 
 import numpy as np
@@ -44,6 +45,10 @@ def grade_partition(tmp_path, replace=(), append_code=()):
     return grade_items(path, 'partition')[0]['partition']
 
 
+def charged(score):
+    return [d.id for d in score.deductions], score.points
+
+
 @pytest.fixture(scope='module')
 def correct(tmp_path_factory):
     return grade_partition(tmp_path_factory.mktemp('partition'))
@@ -59,29 +64,29 @@ def test_array_split_fails_on_fold_sizes_and_names_the_rule(tmp_path):
         '    for foldi in range(n_folds):\n',
         '    Xfolds = np.array_split(X, n_folds)\n    Tfolds = np.array_split(T, n_folds)\n'
         '    for foldi in range(0):\n')])
-    assert score.status == 'fail' and score.points == 0
+    assert charged(score) == (['partition.array_split'], 7.0)
     assert 'n // n_folds' in score.message and 'np.array_split' in score.message
     assert 'leftover' in score.message
     assert '(20 rows, 3 folds: validation 7 and test 7 rows, expected 6 each)' in score.message
 
 
-def test_seeding_inside_partition_gets_half_credit(tmp_path):
+def test_seeding_inside_partition_costs_its_deduction(tmp_path):
     score = grade_partition(tmp_path, replace=[('    rows = np.arange(X.shape[0])\n',
                                                 '    np.random.seed(1234)\n    rows = np.arange(X.shape[0])\n')])
-    assert score.status == 'partial' and score.points == 5.0
-    assert 'never set a seed inside partition' in score.message and 'np.random.shuffle' in score.message
+    assert charged(score) == (['partition.seed_inside'], 7.0)
+    assert 'remove the seed set inside it' in score.message and "caller's np.random.seed" in score.message
 
 
 def test_hard_coded_fold_count_fails(tmp_path):
     score = grade_partition(tmp_path, replace=[(FOLD_SIZE, '    n_folds = 5\n' + FOLD_SIZE)])
-    assert score.status == 'fail' and score.points == 0
+    assert charged(score) == (['partition.ignores_n_folds'], 5.0)
     assert 'does not use its n_folds argument' in score.message
 
 
 def test_values_returned_in_another_order_fail(tmp_path):
     wrong_order = '    return Xtrain, Xvalidate, Xtest, Ttrain, Tvalidate, Ttest\n'
     score = grade_partition(tmp_path, replace=[(RETURN, wrong_order)])
-    assert score.status == 'fail' and score.points == 0
+    assert charged(score) == (['partition.order'], 5.0)
     assert 'another order' in score.message
     assert 'Xtrain, Ttrain, Xvalidate, Tvalidate, Xtest, Ttest, in this order' in score.message
 
@@ -156,21 +161,33 @@ def _judge_all(fn, seed=7):
     return CHECKS['partition'].combine(item, verdicts), verdicts
 
 
-@pytest.mark.parametrize('fn,status,fraction,words', [
-    (_reference, 'pass', 1.0, 'right fold sizes'),
-    (_training_rows_by_setdiff, 'pass', 1.0, 'right fold sizes'),
-    (_default_rng, 'partial', 0.5, 'never set a seed inside partition (no np.random.seed, no default_rng)'),
-    (_never_shuffles, 'partial', 0.5, 'does not shuffle the rows when random_shuffle=True'),
-    (_validation_and_test_swapped, 'fail', 0.0, "in each other's places"),
-    (_misaligned, 'fail', 0.0, 'Xtrain and Ttrain hold different rows'),
+def _ignores_random_shuffle(X, T, n_folds, random_shuffle=True):
+    return _reference(X, T, n_folds, True)
+
+
+def _seed_inside_and_array_split(X, T, n_folds, random_shuffle=True):
+    np.random.seed(42)
+    return _array_split(X, T, n_folds, random_shuffle)
+
+
+@pytest.mark.parametrize('fn,faults,words', [
+    (_reference, [], 'right fold sizes'),
+    (_training_rows_by_setdiff, [], 'right fold sizes'),
+    (_default_rng, ['own_shuffle'], 'never set a seed inside partition (no np.random.seed, no default_rng)'),
+    (_never_shuffles, ['no_shuffle'], 'does not shuffle the rows when random_shuffle=True'),
+    (_ignores_random_shuffle, ['ignores_random_shuffle'], 'with random_shuffle=False'),
+    (_validation_and_test_swapped, ['order'], "in each other's places"),
+    (_misaligned, ['misaligned'], 'Xtrain and Ttrain hold different rows'),
+    # Two independent faults in one partition: both named, each charged once.
+    (_seed_inside_and_array_split, ['array_split', 'seed_inside'], 'np.array_split'),
 ])
-def test_variants_judged_in_process(fn, status, fraction, words):
+def test_variants_judged_in_process(fn, faults, words):
     result, _ = _judge_all(fn)
-    assert (result.status, result.fraction) == (status, fraction), result.message
+    assert sorted(f.id.split('.')[1] for f in result.faults) == faults, result.message
     assert words in result.message
 
 
-@pytest.mark.parametrize('wrong,diagnosis', [(_array_split, 'array-split'), (_misaligned, 'misaligned')])
+@pytest.mark.parametrize('wrong,diagnosis', [(_array_split, 'array_split'), (_misaligned, 'misaligned')])
 def test_hidden_messages_name_the_fault_without_the_inputs(wrong, diagnosis):
     case = hidden_cases({}, hidden_rng(7, 'partition'))[0]      # always has leftover rows and shuffles
     inputs = wire.loads(wire.dumps(case.inputs))
@@ -185,5 +202,5 @@ def test_hidden_messages_name_the_fault_without_the_inputs(wrong, diagnosis):
 
 def test_a_fault_seen_in_a_public_case_is_reported_once():
     result, verdicts = _judge_all(_array_split)
-    assert sum(v.diagnosis == 'array-split' for v in verdicts) > 2
+    assert sum(v.diagnosis == 'array_split' for v in verdicts) > 2
     assert result.message.count('gives the leftover rows to the first folds') == 1

@@ -43,8 +43,8 @@ def test_derivative_one_at_zero_on_outputs(tmp_path):
     scores = grade(tmp_path, GRAD + ('return (s >= 0).astype(float)',))
     assert scores['relu_unit'].status == 'pass' and scores['relu_unit'].points == 5
     network = scores['relu_network']
-    # Five ReLU cases (two public, three hidden) at half credit, the tanh-default case right: 3.5 / 6.
-    assert network.status == 'partial' and network.points == pytest.approx(5.83, abs=0.01)
+    # Wrong in every ReLU case: the rubric's deduction, once (not a weighted mean of the cases).
+    assert [d.id for d in network.deductions] == ['relu_network.grad_all_ones'] and network.points == 5
     assert 'derivative 1 everywhere' in network.message and 's >= 0' in network.message
     assert no_hidden_inputs(network.message), network.message
 
@@ -52,11 +52,11 @@ def test_derivative_one_at_zero_on_outputs(tmp_path):
 def test_inverted_mask(tmp_path):
     scores = grade(tmp_path, GRAD + ('return (s < 0).astype(float)',))
     unit = scores['relu_unit']
-    assert unit.status == 'partial' and unit.points == 2.5
+    assert [d.id for d in unit.deductions] == ['relu_unit.grad_inverted'] and unit.points == 2.5
     assert 'mask is inverted' in unit.message
+    # One fault, one charge: grad_relu's fault is relu_unit's; the network is judged with a correct grad_relu.
     network = scores['relu_network']
-    assert network.status == 'partial' and network.points == pytest.approx(5.83, abs=0.01)
-    assert 'no gradient reaches the hidden layers' in network.message
+    assert network.status == 'pass' and network.points == 10 and network.stand_ins == ('relu and grad_relu',)
 
 
 def test_relu_in_place_is_flagged_for_free_and_tanh_must_stay_the_default(tmp_path):
@@ -68,7 +68,7 @@ def test_relu_in_place_is_flagged_for_free_and_tanh_must_stay_the_default(tmp_pa
     assert advisory.message.startswith('relu modifies its argument in place (harmless in forward_pass, but '
                                        'surprising for callers): ')
     network = scores['relu_network']
-    assert network.status == 'partial' and network.points == pytest.approx(8.33, abs=0.01)
+    assert [d.id for d in network.deductions] == ['relu_network.default_not_tanh'] and network.points == 7
     assert 'three arguments must still use tanh' in network.message
 
 

@@ -45,46 +45,51 @@ def test_solution_passes_public_and_hidden(correct):
 
 
 # ------------------------------------------------------------------ realistic wrong submissions
-def test_hard_coded_fold_count_loses_the_partition_part(tmp_path):
+def charged(score):
+    return [d.id for d in score.deductions], score.points
+
+
+def test_hard_coded_fold_count_costs_its_deduction_only(tmp_path):
     score = grade_experiments(tmp_path, replace=[(PARTITION_CALL, 'Xtest, Ttest = partition(X, T, 5)\n')])
-    # Only the partition part (0.15): the other split leaves the RMSE medians within the seeds' range.
-    assert score.status == 'partial' and score.points == 8.5, score.message
+    # The other split leaves the RMSE medians within the seeds' range: nothing else is charged.
+    assert charged(score) == (['run_experiments.ignores_n_folds'], 7.0), score.message
     assert 'does not pass its n_folds argument on to partition (it passed 5 where n_folds was 4)' in score.message
     assert 'do not hard-code the number of folds' in score.message
 
 
-def test_unpacking_two_epoch_choices_fails(tmp_path):
+def test_unpacking_two_epoch_choices_fails_on_the_other_grids(tmp_path):
     score = grade_experiments(tmp_path, replace=[(EPOCH_LOOP, '    e1, e2 = n_epochs_choices\n'
                                                               '    for n_epochs in [e1, e2]:\n')])
-    assert score.status == 'fail' and score.points == 0
+    # It runs on the grid with two epoch choices, where the rest is judged and right.
+    assert charged(score) == (['run_experiments.fails_on_some_grids'], 7.0), score.message
     assert 'failed on the grid with 1 epoch, 1 nh and 1 act func choices' in score.message
     assert 'not enough values to unpack' in score.message and 'e1, e2 = n_epochs_choices' in score.message
 
 
-def test_sgd_loses_the_adam_part(tmp_path):
+def test_sgd_costs_its_deduction(tmp_path):
     score = grade_experiments(tmp_path, replace=[(TRAIN, TRAIN.replace("'adam'", "'sgd'"))])
-    assert score.status == 'partial' and score.points == 8.5
+    assert charged(score) == (['run_experiments.uses_sgd'], 7.0), score.message
     assert "trains with SGD: train each network with method='adam'" in score.message
 
 
-def test_mean_squared_errors_instead_of_rmses_lose_the_rmse_part(tmp_path):
+def test_mean_squared_errors_instead_of_rmses_are_off(tmp_path):
     score = grade_experiments(tmp_path, replace=[('    return np.sqrt(np.mean((T - Y) ** 2))',
                                                   '    return np.mean((T - Y) ** 2)')])
-    assert score.status == 'partial' and score.points == 8.0, score.message
+    assert charged(score) == (['run_experiments.rmse_off'], 7.0), score.message
     assert 'column is too high for this grid' in score.message and 'square root' in score.message
 
 
 def test_table_rebuilt_each_iteration_keeps_only_the_last_row(tmp_path):
     score = grade_experiments(tmp_path, replace=[(APPEND, '                results = []\n' + APPEND)])
-    # A 1x1x1 grid hides it; the other grids cost the rows (0.30) and RMSE (0.20) parts.
-    assert score.status == 'partial' and score.points == 5.0
+    # A 1x1x1 grid hides it; the other grids show it. The RMSEs of a one-row table are not compared again.
+    assert charged(score) == (['run_experiments.row_count'], 7.0), score.message
     assert 'the table has 1 row(s)' in score.message
     assert 'make the DataFrame once, after them' in score.message
 
 
 def test_non_standard_column_names_are_listed(tmp_path):
     score = grade_experiments(tmp_path, replace=[(COLUMN_NAMES, "'Train RMSE', 'Val RMSE', 'Test RMSE'])")])
-    assert score.status == 'partial' and score.points == 8.0
+    assert charged(score) == (['run_experiments.column_names'], 8.0), score.message
     assert "missing 'RMSE Train', 'RMSE Val', 'RMSE Test'" in score.message
     assert "unexpected 'Train RMSE', 'Val RMSE', 'Test RMSE'" in score.message
 
@@ -131,14 +136,14 @@ def test_hidden_messages_leave_the_grid_out():
         n_rows = len(expected['table'])
         assert verdict.hidden and list(value['table'].columns) == COLUMNS
         if n_rows > 1:
-            assert verdict.fraction == 0.5 and 'a hidden grid' in verdict.message
+            assert verdict.diagnosis == 'row_count' and 'a hidden grid' in verdict.message
             assert f'{n_rows} here' not in verdict.message and 'choices is expected:' in verdict.message
         for e in inputs['epochs']:
             assert f'{e} epoch' not in verdict.message
         assert str(inputs['n_folds']) not in verdict.message.replace('1 row(s)', '')
 
 
-def test_a_table_that_is_not_a_dataframe_keeps_partition_and_adam_credit():
+def test_a_table_that_is_not_a_dataframe_is_charged_for_that_only():
     import reference
     from grader.checks.run_experiments import public_cases
 
@@ -151,5 +156,11 @@ def test_a_table_that_is_not_a_dataframe_keeps_partition_and_adam_credit():
     value = wire.loads(wire.dumps(probes.experiment_run(ns, **wire.loads(wire.dumps(case.inputs)))))
     expected = ReferenceExpected().value('run_experiments', case)
     verdict = case.judge(CaseRun(case, ProbeOutcome('ok', value), expected, {}))
-    assert verdict.fraction == 0.3, verdict.message
+    assert (verdict.diagnosis, verdict.more) == ('not_dataframe', ()), verdict.message
     assert 'must return a pandas DataFrame (it returned a list)' in verdict.message
+
+
+def test_names_students_use_are_found_so_only_the_column_names_are_charged():
+    found = resolve_columns(['n_epochs', 'layer', 'af', 'RMSE_train', 'RMSE_val', 'RMSE_test'])
+    assert found == {'epochs': 'n_epochs', 'nh': 'layer', 'act func': 'af', 'RMSE Train': 'RMSE_train',
+                     'RMSE Val': 'RMSE_val', 'RMSE Test': 'RMSE_test'}

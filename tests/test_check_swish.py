@@ -41,7 +41,8 @@ def test_derivative_from_layer_outputs_gets_half(tmp_path):
 def test_no_swish_falls_back_to_tanh(tmp_path):
     score = grade(tmp_path, (FORWARD, ''))
     assert score.status == 'fail' and score.points == 0
-    assert score.message.startswith('Swish is not implemented: ') and 'computes tanh' in score.message
+    assert [d.id for d in score.deductions] == ['swish_ec.not_attempted']
+    assert score.message.startswith('Extra credit not attempted: ') and 'computes tanh' in score.message
 
 
 def test_exp_sigmoid_and_exact_gradient_are_correct(tmp_path):
@@ -63,10 +64,11 @@ class TanhDerivative(reference.NeuralNetwork):
         return 1 - self.Ys[layer] ** 2
 
 
-def test_unknown_activation_error_says_not_implemented():
+def test_unknown_activation_error_says_not_attempted():
     result = grade_in_process('swish_ec', UnknownActivation)
     assert result.status == 'fail' and result.fraction == 0
-    assert result.message.startswith('Swish is not implemented: ') and 'ValueError' in result.message
+    assert [f.id for f in result.faults] == ['swish_ec.not_attempted']
+    assert result.message.startswith('Extra credit not attempted: ') and 'ValueError' in result.message
 
 
 def test_tanh_derivative_for_swish_is_named():

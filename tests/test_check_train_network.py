@@ -88,10 +88,21 @@ def test_harmless_variants_pass(tmp_path, replace):
 
 
 # ---------------------------------------------------------------- rejected
-def test_no_bias_correction_fails(tmp_path):
-    score = grade_train(tmp_path, ('m_hat = self.mt / (1 - self.beta1t)', 'm_hat = self.mt'),
-                        ('v_hat = self.vt / (1 - self.beta2t)', 'v_hat = self.vt'))
-    assert (score.status, score.points) == ('fail', 0)
+NO_BIAS = (('m_hat = self.mt / (1 - self.beta1t)', 'm_hat = self.mt'),
+           ('v_hat = self.vt / (1 - self.beta2t)', 'v_hat = self.vt'))
+
+
+def test_adam_without_bias_correction_is_charged_once_in_adam(tmp_path):
+    scores, _ = grade_items(student_notebook(tmp_path, replace=list(NO_BIAS)), 'adam', 'train_network')
+    assert [d.id for d in scores['adam'].deductions] == ['adam.no_bias_correction']
+    # Training ran with a correct Adam in place of the student's: nothing charged twice.
+    train = scores['train_network']
+    assert (train.status, train.points, train.stand_ins) == ('pass', 10, ('adam',)), train.message
+
+
+def test_without_the_adam_item_training_names_the_adam_fault(tmp_path):
+    score = grade_train(tmp_path, *NO_BIAS)
+    assert [d.id for d in score.deductions] == ['train_network.adam_fault'] and score.points == 0
     assert 'Adam without bias correction' in score.message and 'm̂ = mt / (1 - beta1t)' in score.message
     assert no_hidden_inputs(score.message), score.message
 
@@ -99,29 +110,31 @@ def test_no_bias_correction_fails(tmp_path):
 def test_t_standardized_with_x_statistics_fails(tmp_path):
     score = grade_train(tmp_path, (T_STANDARDIZED, 'T = (T - self.Xmeans) / self.Xstds'))
     assert (score.status, score.points) == ('fail', 0)
-    # Where the shapes broadcast the trace is recognised; where they don't, the student's code raises, and the
-    # message gives the exception's type and line but not its text, which would show the hidden shapes.
+    # Where the shapes broadcast the trace is recognised; where they don't (fixed shapes: whatever the seed), the
+    # student's code raises, and the message gives the exception's type, its text without numbers and the
+    # student's line, never the hidden shapes.
+    assert sorted(d.id for d in score.deductions) == ['train_network.fails_to_run', 'train_network.t_with_x_stats']
     assert 'standardizes T with the means and standard deviations of X' in score.message
-    assert 'failed on a hidden case: ValueError (in ' in score.message
+    assert 'failed on a hidden case: ValueError: ' in score.message and ', line ' in score.message
     assert no_hidden_inputs(score.message), score.message
 
 
 def test_t_not_standardized_fails(tmp_path):
     score = grade_train(tmp_path, (T_STANDARDIZED, 'T = T'))
-    assert (score.status, score.points) == ('fail', 0)
+    assert [d.id for d in score.deductions] == ['train_network.t_not_standardized'] and score.points == 5
     assert 'train does not standardize T' in score.message
     assert no_hidden_inputs(score.message), score.message
 
 
 def test_wrong_tanh_derivative_fails_where_there_are_hidden_layers(tmp_path):
     score = grade_train(tmp_path, ('return 1 - self.Ys[layeri] ** 2', 'return 1 - self.Ys[layeri]'))
-    # The linear model has no tanh to differentiate: one case of three passes.
-    assert (score.status, score.points) == ('partial', 3.33)
+    # The linear model has no tanh to differentiate, the other cases show it: the deduction, once.
+    assert [d.id for d in score.deductions] == ['train_network.tanh_derivative'] and score.points == 5
     assert 'wrong derivative of tanh' in score.message and '1 - Y**2' in score.message
     assert no_hidden_inputs(score.message), score.message
 
 
-def test_train_not_returning_self_loses_a_tenth(tmp_path):
+def test_train_not_returning_self_costs_a_point(tmp_path):
     score = grade_train(tmp_path, ('self.total_epochs += n_epochs\n        return self',
                                    'self.total_epochs += n_epochs'))
     assert (score.status, score.points) == ('partial', 9)

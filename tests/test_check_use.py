@@ -98,7 +98,7 @@ def test_global_t_read_inside_use(tmp_path):
     # The notebook's last top-level T (auto-mpg's mpg) is kept for the kernel because use refers to it.
     score = grade_use(tmp_path, 'X = (X - self.Xmeans) / self.Xstds\n        Y = self.forward_pass(X)[-1]\n'
                                 '        return Y * T.std() + T.mean()')
-    assert score.status == 'fail' and score.points == 0
+    assert [d.id for d in score.deductions] == ['use.other_statistics'] and score.points == 5
     assert 'a global T' in score.message and 'self.Tstds' in score.message
     assert no_hidden_inputs(score.message), score.message
 
@@ -106,14 +106,14 @@ def test_global_t_read_inside_use(tmp_path):
 def test_statistics_without_self_name_the_global(tmp_path):
     score = grade_use(tmp_path, 'X = (X - Xmeans) / Xstds\n        Y = self.forward_pass(X)[-1]\n'
                                 '        return Y * self.Tstds + self.Tmeans')
-    assert score.status == 'fail' and score.points == 0
+    assert [d.id for d in score.deductions] == ['use.global_name'] and score.points == 5
     assert "use reads the name 'Xmeans'" in score.message and 'self.Xmeans' in score.message
 
 
-def test_x_modified_in_place_gets_half(tmp_path):
+def test_x_modified_in_place_costs_its_deduction(tmp_path):
     score = grade_use(tmp_path, 'X -= self.Xmeans\n        X /= self.Xstds\n        Y = self.forward_pass(X)[-1]\n'
                                 '        return Y * self.Tstds + self.Tmeans')
-    assert score.status == 'partial' and score.points == 5
+    assert [d.id for d in score.deductions] == ['use.modifies_x'] and score.points == 8
     assert 'changes the X passed to it' in score.message
 
 

@@ -167,10 +167,10 @@ def test_every_input_mistake_is_one_message_and_exit_2(tmp_path, monkeypatch, ca
 def test_rubric_problems_give_their_line_and_grading_refuses_before_any_kernel(tmp_path, capsys):
     text = Path(default_rubric_path()).read_text()
     bad = tmp_path / 'r.yaml'
-    bad.write_text(text.replace('within {time_budget_seconds} s', 'within {time_budget_secs} s'))
+    old = 'pass: "run_experiment returns the expected table."'
+    bad.write_text(text.replace(old, 'pass: "run_experiment finishes within {time_budget_secs} s."'))
     code, _, err = run(capsys, 'rubric', 'validate', bad)
-    start = text[:text.index('id: run_experiments')].count('\n') + 1
-    line = next(i for i, ln in enumerate(text.splitlines(), 1) if i > start and ln.strip().startswith('fail:'))
+    line = text[:text.index(old)].count('\n') + 1
     assert code == 1 and f'r.yaml:{line}:' in err and "did you mean 'time_budget_seconds'" in err
     download = small_download(tmp_path, {'pdfpat_1004_5004_Pat-A2.pdf': b'%PDF-1.4'})
     code, _, err = run(capsys, 'grade', download, '--out', tmp_path / 'out', '--rubric', bad)

@@ -311,3 +311,13 @@ def test_the_sample_download(tmp_path):
         assert [p.user_id for p in partners] == [str(s['user_id']) for s in key['students']
                                                   if s['partner_of'] == int(sub.student_key)]
     assert [f.name for f in col.get('240108').other_files] == ['A2.ipynb']
+
+
+def test_a_partner_is_only_someone_named_besides_the_submitter():
+    from grader.canvas.names import partners_named
+    assert partners_named(['Smith'], 'smithjohn') == []                      # Smith-A2.ipynb: no partner
+    assert partners_named(['Kowalski', 'Ito'], 'kowalskijan') == ['Ito']
+    assert partners_named(['Kowalski', 'Ito'], 'itohana') == ['Kowalski']     # the partner may submit it
+    assert partners_named(['Smith', 'Jones', 'Lee'], 'smithjonesmary') == ['Lee']   # a compound last name
+    assert partners_named(['García', 'Ito'], 'garcíamaría') == ['Ito']
+    assert partners_named(['Lee', 'Kim'], None) == ['Kim']      # anonymous: the handout puts the submitter first

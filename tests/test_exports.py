@@ -185,3 +185,12 @@ def test_feedback_prefix_collision_does_not_overwrite(tmp_path):
     recs = [(meta('a', '1', 'A', '2'), graded()), (meta('a2', '1', 'A', '2'), failed())]
     write_feedback(tmp_path, recs, make_rubric())
     assert sorted(p.name for p in (tmp_path / 'feedback').glob('*.md')) == ['1_2-2_feedback.md', '1_2_feedback.md']
+
+
+def test_a_notebook_without_code_is_left_blank_for_a_ta(tmp_path):
+    result = graded()
+    result.status, result.message = 'no-code', 'the notebook has no code cell'
+    warnings = write_grades_csv(tmp_path / 'g.csv', [(meta('smithann_101', '101', 'Smith, Ann', '5001'), result)],
+                                'A2', '1', 100)
+    rows = list(csv.reader((tmp_path / 'g.csv').open(newline='')))
+    assert rows[2][-1] == '' and any('status no-code, no grade written' in w for w in warnings)

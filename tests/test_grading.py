@@ -51,7 +51,7 @@ def test_monkeypatching_numpy_comparisons_cannot_forge_a_pass(tmp_path):
              'np.isclose = lambda *a, **k: True')
     path = student_notebook(tmp_path, replace=[NO_BIAS], append_code=[forge])
     scores, _ = grade_items(path, 'adam')
-    assert scores['adam'].status == 'fail' and scores['adam'].points == 0
+    assert [d.id for d in scores['adam'].deductions] == ['adam.no_bias_correction'] and scores['adam'].points == 5
     assert 'bias correction' in scores['adam'].message
 
 

@@ -171,3 +171,46 @@ def test_the_solution_notebook_answers_every_prompt():
     assert all(answers[p].text.strip() for p in ('best_result', 'observations', 'swish_discussion')), answers
     assert answers['plots'].has_image and answers['best_result'].has_table
     assert 'Describe at least' not in answers['observations'].text
+
+
+# ---------------------------------------------------------------- answers by prompt, wherever cells fall
+def test_an_answer_typed_above_the_next_prompt_in_its_cell_counts():
+    answer = ' '.join(['The test RMSE of 2.6 is good for cars whose mpg ranges from 9 to 46.'] * 5)
+    cells = [md(BEST), md(answer + '\n\n### Plots\n\n' + PLOTS), image_cell()]
+    answers = locate_answers(cells)
+    assert answers['best_result'].text == answer and answers['best_result'].cell_indices == (0, 1)
+    assert answers['plots'].has_image
+
+
+def test_a_handout_heading_in_the_same_cell_ends_the_answer():
+    cells = [md(OBSERVATIONS.replace('1. ...', '1. Train error falls with epochs.') +
+                '\n\n## Grading and Check-in\n\nRun the check script. It prints three lines. Then submit.')]
+    assert locate_answers(cells)['observations'].text == '1. Train error falls with epochs.'
+
+
+def test_plots_saved_above_the_plotting_prompt_count():
+    cells = [md('## Experiments'), table_cell(), image_cell(), image_cell(), md(BEST), md('Best: 2.31 and 2.58.'),
+             md(PLOTS), md(OBSERVATIONS)]
+    plots = locate_answers(cells)['plots']
+    assert plots.found and plots.n_images == 2 and plots.has_image
+
+
+def test_plots_before_the_experiments_section_do_not_count():
+    cells = [md('## Optimizers'), image_cell(), md('## Experiments'), md(BEST), md(PLOTS), md(OBSERVATIONS)]
+    assert locate_answers(cells)['plots'].n_images == 0
+
+
+def test_code_strings_and_comments_are_kept_apart_as_a_note():
+    note = new_code_cell("best = results.iloc[3]\n'''My best network had a test RMSE of 2.58, good for mpg.'''\n"
+                         '# ... your code here')
+    answer = locate_answers([md(BEST), note, md(PLOTS)])['best_result']
+    assert answer.text == '' and answer.code_text == 'My best network had a test RMSE of 2.58, good for mpg.'
+
+
+def test_rmse_values_of_saved_tables_are_read():
+    import pandas as pd
+    df = pd.DataFrame([[500, [10], 0.01, 'tanh', 1.63, 2.16, 2.92]],
+                      columns=['epochs', 'nh', 'lr', 'act func', 'RMSE Train', 'RMSE Val', 'RMSE Test'])
+    for data in ({'text/plain': str(df)}, {'text/plain': str(df), 'text/html': df._repr_html_()}):
+        cell = new_code_cell('results', outputs=[new_output('execute_result', data=data, execution_count=1)])
+        assert locate_answers([cell, md(BEST)])['best_result'].table_rmses == (1.63, 2.16, 2.92)

@@ -98,4 +98,11 @@ def test_submitter_missing_from_roster_and_anonymous_submissions(roster):
     assert [p.user_id for p in partners] == ['106']
     assert problems == ['the submitter (Canvas user id 555) is not in the roster',
                         "partner 'Nobody' named in the file name is not in the roster"]
-    assert resolve_partners(Submission('anon_Xy7Qp', partner_names=['Ito']), roster)[0][0].user_id == '106'
+    assert resolve_partners(Submission('anon_Xy7Qp', partner_names=['Lee', 'Ito']), roster)[0][-1].user_id == '106'
+
+
+def test_one_name_in_the_file_name_is_the_submitter_not_a_partner(roster):
+    # 'Smith-A2.ipynb' names no partner, whoever submits it and whether or not the roster knows the name.
+    assert resolve_partners(Submission('anon_Xy7Qp', partner_names=['Ito']), roster) == ([], [])
+    assert resolve_partners(sub(555, 'Ito'), roster)[0] == []
+    assert resolve_partners(sub(105, 'Kowalski'), roster) == ([], [])

@@ -3,14 +3,17 @@ the student kit's public-only copy, and edits in YAML reaching the loaded Rubric
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
-from grader.checks import CHECK_NAMES
+from grader.checks import check_names
 from grader.resources import rubric_file
+from grader.rubric.convert import fmt_number
 from grader.rubric.load import (Problem, RubricError, rubric_command, default_rubric_path, dump_rubric, load_rubric, public_only, rubric_table, validate_rubric)
 
 ITEM_POINTS = {
@@ -81,7 +84,7 @@ def only_problem(tmp_path, text: str) -> Problem:
 def test_bundled_rubric_validates_clean():
     assert validate_rubric(default_rubric_path()) == []
     code, text = rubric_command('rubrics/a2.yaml', 'validate')
-    ok, warning = text.splitlines()
+    ok, warning = text.splitlines()[0], ' '.join(line.strip() for line in text.splitlines()[1:])
     assert (code, ok) == (0, 'rubrics/a2.yaml: OK — 13 items, code 70 + discussion 30 + extra credit 5')
     # the bundled rubric ships the placeholder assignment id: valid, but said, so nobody exports with it
     assert warning.startswith('rubrics/a2.yaml: warning: canvas_assignment_id is the placeholder "1234567"')
@@ -99,14 +102,19 @@ def test_bundled_rubric_loads_into_the_model():
         assert sum(it.points for it in r.items if it.category == c.id) == c.points
     assert r.points_possible() == 100
     assert (r.late_policy.enabled, r.late_policy.points_per_day, r.late_policy.grace_minutes,
-            r.late_policy.floor) == (True, 10, 15, 0)
+            r.late_policy.floor) == (True, 10, 0, 0)     # no grace: Canvas marks LATE from the first second
     assert r.title == 'A2 Multilayer Neural Networks for Nonlinear Regression'
     assert (r.canvas_assignment_id, r.due, r.notebook_pattern) == ('1234567', '2026-10-02T23:59:00-06:00',
                                                                    '*A2*.ipynb')
     assert r.aliases == {'run_experiments': ('run_experiment', 'run_experiments')}
     assert [it.id for it in r.items if it.visibility == 'hidden'] == ['train_network']
     assert [it.id for it in r.items if it.advisory] == ['relu_in_place']
-    assert r.item('adam').params == {'tolerance': 1e-6, 'variant_credit': 0.5, 'time_budget_seconds': 20}
+    assert r.item('adam').params == {'tolerance': 1e-6, 'time_budget_seconds': 20}
+    assert (r.point_step, r.default_deduction) == (0.5, None)
+    assert r.deduction_for(r.item('adam'), 'adam.no_bias_correction').points == 10    # the course's grader: 10 of 70
+    assert r.deduction_for(r.item('adam'), 'adam.fails_to_run').points == 15          # not listed: full points
+    assert [it.id for it in r.items if it.manual] == ['results_reported', 'discussion_present', 'plots_present',
+                                                      'observations_3']
     assert r.item('train_network').params == {'rtol': 1e-4, 'n_epochs': 50, 'learning_rate': 0.01}
     assert isinstance(r.item('train_network').params['n_epochs'], int)
     assert r.item('run_experiments').params == {'rmse_rtol': 0.5, 'time_budget_seconds': 60}
@@ -131,7 +139,10 @@ def schema() -> dict:
 
 def test_schema_is_valid_and_its_check_enum_is_check_names():
     Draft202012Validator.check_schema(schema())
-    assert schema()['$defs']['item']['properties']['check']['enum'] == list(CHECK_NAMES)
+    # a check is registered in one place (its module's CHECKS): the schema file names none, the validator all
+    assert 'enum' not in schema()['$defs']['item']['properties']['check']
+    from grader.rubric.load import _schema
+    assert _schema()['$defs']['item']['properties']['check']['enum'] == list(check_names())
 
 
 def test_schema_describes_every_property_and_closes_every_fixed_object():
@@ -180,7 +191,7 @@ def test_unknown_check_with_suggestion(tmp_path):
 def test_unknown_check_without_close_match_lists_the_known_ones(tmp_path):
     text = edit('check: use', 'check: zzz')
     p = only_problem(tmp_path, text)
-    assert p.line == line_of(text, 'zzz') and 'known checks: adam, use' in p.message
+    assert p.line == line_of(text, 'zzz') and 'known checks: adam, discussion_present' in p.message
 
 
 def test_category_total_that_does_not_add_up(tmp_path):
@@ -334,12 +345,43 @@ def test_rubric_table_lists_items_subtotals_and_totals():
     assert 'extra_credit subtotal       5' in table
     assert 'Points possible: 100 (code 70 + discussion 30); extra credit on top: 5' in table
     assert 'Due: 2026-10-02T23:59:00-06:00' in table
-    assert '10 points per started day late' in table and "15 minutes' grace" in table
+    assert '10 points per started day late' in table and 'grace' not in table
     assert 'tolerance=1e-06' in table
     assert max(len(line) for line in table.splitlines()) <= 130
     code, shown = rubric_command(default_rubric_path(), 'show')
     assert code == 0 and shown.startswith(rubric_table(load_rubric(default_rubric_path())))
-    assert 'warning: canvas_assignment_id is the placeholder' in shown.splitlines()[-1]
+    assert 'warning: canvas_assignment_id is the placeholder' in shown
+
+
+def test_rubric_show_prints_the_fault_catalogue_with_deductions():
+    _, shown = rubric_command(default_rubric_path(), 'show')
+    catalogue = shown[shown.index('Faults and deductions'):]
+    assert re.search(r'−10 +adam\.no_bias_correction +Adam without bias correction', catalogue)
+    assert re.search(r'−5 +relu_network\.grad_all_ones +grad_relu is 1 at 0', catalogue)
+    # faults the rubric does not list are shown with the default deduction, marked
+    assert re.search(r'−15\* adam\.fails_to_run', catalogue)
+    assert 'partition.seed_inside' in catalogue and 'run_experiments.column_names' in catalogue
+    assert max(len(line) for line in catalogue.splitlines()) <= 130
+
+
+def test_a_deduction_no_check_reports_is_rejected_with_its_line(tmp_path):
+    text = edit('    check: adam\n', '    check: adam\n    deductions:\n'
+                '      - {id: adam.no_bias_corection, points: 10}\n      - {id: adam.nan_first_step, points: 40}\n')
+    found = problems_in(tmp_path, text)
+    assert [p.line for p in found] == [line_of(text, 'no_bias_corection'), line_of(text, 'nan_first_step')]
+    assert "never reports this fault (did you mean 'adam.no_bias_correction'?)" in found[0].message
+    assert 'takes 40 points, more than item' in found[1].message
+
+
+def test_scoring_settings_are_read_and_a_bad_default_is_explained(tmp_path):
+    text = edit('items:\n', 'scoring:\n  point_step: 1\n  default_deduction: 4\nitems:\n')
+    path = tmp_path / 'r.yaml'
+    path.write_text(text, encoding='utf-8')
+    r = load_rubric(path)
+    assert (r.point_step, r.default_deduction) == (1.0, 4.0)
+    bad = problems_in(tmp_path, edit('items:\n', 'scoring:\n  default_deduction: all\nitems:\n'))
+    assert [p.message for p in bad] == ['default_deduction in scoring must be a number of points or the word full, '
+                                        'not \'all\'']
 
 
 def test_public_only_drops_hidden_items_and_still_validates(tmp_path):
@@ -397,3 +439,14 @@ def test_copied_rubric_outside_the_repo_validates(tmp_path):
     path = tmp_path / 'elsewhere.yaml'
     shutil.copy(rubric_file(), path)
     assert validate_rubric(path) == []
+
+
+def test_the_readme_documents_every_fault_with_the_bundled_deduction():
+    from grader.checks.runner import fault_catalogue
+    readme = (Path(__file__).resolve().parents[1] / 'README.md').read_text(encoding='utf-8')
+    r = load_rubric()
+    for item in r.items:
+        for fault_id in fault_catalogue(item):
+            points = r.deduction_for(item, fault_id).points
+            shown = '0 (advisory)' if item.advisory else '−' + fmt_number(points)
+            assert re.search(rf'\| `{re.escape(fault_id)}` \| {re.escape(shown)}', readme), fault_id

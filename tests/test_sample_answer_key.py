@@ -39,6 +39,19 @@ def test_every_verdict_matches_the_answer_key(graded, student):
 
 
 @pytest.mark.parametrize('student', GRADED, ids=[s['notebook'] for s in GRADED])
+def test_every_fault_charged_once_as_the_answer_key_says(graded, student):
+    """The faults the key names, each charged in the item it names by the rubric's deduction; nothing else."""
+    results, _ = graded
+    checks = results[student['user_id']]['checks']
+    found = sorted(d['id'] for c in checks.values() for d in c['deductions'])
+    assert found == sorted(student['faults'])
+    for item_id, c in checks.items():
+        assert all(d['id'].startswith(item_id + '.') for d in c['deductions'])
+        if c['max_points']:
+            assert c['points'] == max(0, c['max_points'] - sum(d['points'] for d in c['deductions'])), item_id
+
+
+@pytest.mark.parametrize('student', GRADED, ids=[s['notebook'] for s in GRADED])
 def test_late_days_match_the_answer_key(graded, student):
     results, _ = graded
     penalty = results[student['user_id']]['totals']['late_penalty']

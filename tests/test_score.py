@@ -1,6 +1,8 @@
+import dataclasses
+
 import pytest
 
-from grader.model import Category, CheckResult, Item, LatePolicy, Lateness, ManualScore, Rubric
+from grader.model import Category, CheckResult, Deduction, Fault, Item, LatePolicy, Lateness, ManualScore, Rubric
 from grader.pipeline.score import HIDDEN_SKIPPED, score
 
 ITEMS = [  # id, category, points, visibility, advisory
@@ -53,12 +55,38 @@ def test_full_marks():
     assert notes == []
 
 
-def test_partial_fraction_rounded():
+def test_partial_fraction_rounded_to_half_points():
     items, totals, _ = score(make_rubric(), results(partition=0.5, adam=1 / 3))
     assert by_id(items)['partition'].points == 5.0
     assert by_id(items)['partition'].status == 'partial'
-    assert by_id(items)['adam'].points == 3.33
-    assert totals.code == 58.33
+    assert by_id(items)['adam'].points == 3.5      # whole or half points by default (rubric: scoring.point_step)
+    assert totals.code == 58.5
+
+
+def test_without_rounding_totals_are_summed_exactly_and_rounded_once():
+    rubric = dataclasses.replace(make_rubric(), point_step=0.0)
+    items, totals, _ = score(rubric, results(partition=1 / 3, adam=1 / 3, use=1 / 3))
+    assert by_id(items)['adam'].points == pytest.approx(10 / 3)
+    assert totals.code == 50.0      # 3 x 3.333... + 40 summed exactly: no 49.99 from items rounded first
+
+
+def test_faults_cost_the_rubrics_deductions_each_once_never_below_zero():
+    rubric = make_rubric()
+    adam = dataclasses.replace(rubric.item('adam'), deductions=(Deduction('adam.no_bias_correction', 4, 'no bias'),
+                                                                 Deduction('adam.no_sqrt', 8, 'no root')))
+    rubric = dataclasses.replace(rubric, items=tuple(adam if it.id == 'adam' else it for it in rubric.items))
+    found = results()
+    found['adam'] = CheckResult('adam', 'fail', 0.0, 'specific', faults=(Fault('adam.no_bias_correction', 'a'),))
+    assert by_id(score(rubric, found)[0])['adam'].points == 6
+    found['adam'] = CheckResult('adam', 'fail', 0.0, 'x', faults=(Fault('adam.no_bias_correction'),
+                                                                   Fault('adam.no_sqrt')))
+    item = by_id(score(rubric, found)[0])['adam']
+    assert (item.points, item.status, [d.points for d in item.deductions]) == (0.0, 'fail', [4, 8])
+    # a fault the rubric does not list: the item's default deduction, its full points unless the rubric says so
+    found['adam'] = CheckResult('adam', 'fail', 0.0, 'x', faults=(Fault('adam.fails_to_run'),))
+    assert by_id(score(rubric, found)[0])['adam'].points == 0
+    found['adam'] = CheckResult('adam', 'fail', 0.0, 'x', faults=(Fault('adam.fails_to_run'),))
+    assert by_id(score(dataclasses.replace(rubric, default_deduction=3.0), found)[0])['adam'].points == 7
 
 
 def test_missing_result_is_an_error_not_a_silent_zero():

@@ -62,3 +62,21 @@ def test_grader_check_on_a_missing_file_says_so(tmp_path):
     done = subprocess.run([sys.executable, '-m', 'grader', 'check', 'nope.ipynb'], cwd=tmp_path,
                           capture_output=True, text=True)
     assert done.returncode == 2 and 'no such file' in done.stderr
+
+
+def test_the_starter_carries_the_handouts_given_code():
+    """The builder refuses a starter whose given code departs from the handout's (the error conversion for any
+    number of outputs, sgd, the tanh passes, the weights' initialisation)."""
+    import copy
+
+    import nbformat
+    sys.path.insert(0, str(REPO / 'submissions'))
+    import build_notebooks as bn
+    solution = nbformat.read(str(SOLUTION), as_version=4)
+    bn.check_given_code(bn.derive_starter(solution))
+    changed = copy.deepcopy(solution)
+    for cell in changed.cells:
+        cell.source = cell.source.replace('error_convert_f = lambda err: (np.sqrt(err) * self.Tstds)[0]',
+                                          'error_convert_f = lambda err: np.sqrt(err)')
+    with pytest.raises(ValueError, match='given line'):
+        bn.derive_starter(changed)

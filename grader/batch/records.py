@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..canvas.collect import Submission
+from ..canvas.names import partners_named
 from ..canvas.roster import Roster, resolve_partners
 from ..model import Lateness, ManualScore, Partner, StudentRecord
 
@@ -15,8 +16,8 @@ def student_record(sub: Submission, roster: Roster | None, lateness: Lateness | 
     if roster and sub.partner_names:
         found, problems = resolve_partners(sub, roster)
         partners = [Partner(p.name, p.user_id) for p in found]
-    elif sub.partner_names:
-        partners = [Partner(n) for n in sub.partner_names]
+    elif sub.partner_names:     # without a roster: only names besides the submitter's are partners
+        partners = [Partner(n) for n in partners_named(sub.partner_names, sub.name_slug)]
     nb = sub.notebook
     return StudentRecord(
         student_key=sub.student_key, user_id=sub.user_id, anon_id=sub.anon_id,

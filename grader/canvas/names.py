@@ -111,4 +111,30 @@ def partner_last_names(file_name: str, pattern: str = '*A2*.ipynb') -> list[str]
     return []
 
 
+def _key(name: str) -> str:
+    decomposed = unicodedata.normalize('NFKD', name)
+    return ''.join(c for c in decomposed if c.isalnum()).casefold()
+
+
+def partners_named(names: list[str], submitter_slug: str | None = None) -> list[str]:
+    """The last names of a file name that are someone besides the submitter: 'Smith-A2.ipynb' names no partner.
+
+    One name is the submitter's. Of several, the submitter's is the one Canvas's name slug starts with ('smithjohn'
+    for 'Smith, John', so 'Smith' or a compound 'Smith-Jones'); without a slug that matches (anonymous grading), the
+    first, as the handout asks partners to put the submitter first. The roster, when given, decides instead
+    (grader.canvas.roster.resolve_partners).
+    """
+    if len(names) < 2:
+        return []
+    slug = _key(submitter_slug or '')
+    best = None
+    for i in range(len(names)):
+        for j in range(len(names), i, -1):
+            joined = _key(''.join(names[i:j]))
+            if joined and slug.startswith(joined) and (best is None or j - i > best[1] - best[0]):
+                best = (i, j)
+    i, j = best or (0, 1)
+    return names[:i] + names[j:]
+
+
 # ---------------------------------------------------------------- names on disk

@@ -102,6 +102,8 @@ def resolve_partners(submission: Any, roster: Roster) -> tuple[list[RosterStuden
     if submission.user_id is not None and submitter is None:
         problems.append(f'the submitter (Canvas user id {submission.user_id}) is not in the roster')
     names = _join_compound(list(submission.partner_names), roster)
+    if len(names) < 2:      # one name is the submitter's (or a misnamed file): a partner is someone named besides
+        return [], problems
     if submitter is not None:
         names = _without_first(names, lambda n: name_key(n) in _word_keys(submitter.last_name))
     partners: list[RosterStudent] = []

@@ -1,15 +1,19 @@
 """Discussion evidence: provisional points for the written parts, from the answers grader.pipeline.prompts found.
 
-These checks look for evidence, not quality: a TA reads the answers and may override any of these points, and every
-message says so. Saved outputs (tables, figures, printed text) are whatever the student left in the notebook, so
-they may be stale; for the written parts they are still the evidence we have.
+These checks look for evidence, not quality: a TA reads the answers and may override any of these points (the
+rubric marks these items ``manual``; until a TA scores one, its points are provisional and feedback says so).
+Saved outputs (tables, figures, printed text) are whatever the student left in the notebook, so they may be stale;
+for the written parts they are still the evidence we have. Text found only in a code cell's strings or comments is
+not an answer: the fault says so and the TA reads it (``details['code_text']``).
 
 Counting rules (documented here because students and TAs will ask):
 - words (discussion_present): runs of letters, with inner ' or - (``don't``, ``tanh-based``) counting once; inline
   code counts (`tanh` is a word of the sentence); numbers, markdown syntax, link targets, HTML tags, fenced code
   blocks and markdown table rows do not (a pasted table is not discussion).
-- decimal numbers (results_reported): ``2.16``, ``.92``, in the text (a markdown table included) or in the saved
-  output; integers do not count (epochs and layer sizes are integers, RMSE values are not).
+- RMSE values (results_reported): decimal numbers (``2.16``, ``.92``) in the text (a markdown table included) or in
+  the saved output, that are plausible RMSEs of the notebook's results table (within half to one and a half times
+  its smallest and largest RMSE values; without a saved table, between 0.2 and 60 mpg): integers, a learning rate
+  0.01 or a beta 0.9 are not reported RMSEs.
 - observations (observations_3): the items of a markdown list (``1.``, ``2)``, ``**3.**``, ``-``, ``*``, ``+``, at
   most three spaces of indentation; indented lines, nested lists included, continue an item), or, when there is no
   list, the sentences. An item
@@ -21,13 +25,31 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from ..model import Answer, CheckResult, Item
+from ..model import Answer, CheckResult, Fault, Item
 from ..pipeline.prompts import PROMPTS
 from .base import AnswerCheck
+from .params import count
 
-PROVISIONAL = 'These points are provisional until a TA reads your answer.'
 MIN_ITEM_WORDS = 4
 DUPLICATE_RATIO = 0.9
+RMSE_RANGE = (0.2, 60.0)        # mpg, when the notebook saved no results table to compare with
+IN_CODE = ('your answer seems to be written in a code cell (a string or comments): your TA will read it, but '
+           'answers belong in a markdown cell under the prompt')
+
+MISSING_PROMPT = 'the handout\'s prompt was not found, so the answer could not be located'
+FAULTS = {
+    'results_reported': {'missing_prompt': MISSING_PROMPT, 'no_result': 'no result reported',
+                         'one_value': 'only one RMSE value reported',
+                         'answer_in_code': 'answer written in a code cell'},
+    'discussion_present': {'missing_prompt': MISSING_PROMPT, 'no_discussion': 'no discussion',
+                           'too_short': 'the discussion is shorter than asked',
+                           'answer_in_code': 'answer written in a code cell'},
+    'plots_present': {'missing_prompt': MISSING_PROMPT, 'no_plot': 'no plot saved in the notebook',
+                      'too_few': 'fewer plots than asked'},
+    'observations_3': {'missing_prompt': MISSING_PROMPT, 'no_observations': 'no observation',
+                       'missing_observation': 'an observation is missing (charged per missing observation)',
+                       'answer_in_code': 'answer written in a code cell'},
+}
 
 _FENCE = re.compile(r'^\s*(```|~~~).*?^\s*\1[^\n]*$', re.MULTILINE | re.DOTALL)
 _TABLE_ROW = re.compile(r'^\s*\|.*\|\s*$|^.*\|.*\|.*$', re.MULTILINE)
@@ -55,6 +77,15 @@ def count_words(text: str) -> int:
 
 def decimals(text: str) -> list[str]:
     return _DECIMAL.findall(text)
+
+
+def plausible_rmses(numbers: list[str], table: tuple[float, ...]) -> list[str]:
+    """The numbers that could be RMSEs of the notebook's results table (README: not a learning rate 0.01)."""
+    if table:
+        low, high = 0.5 * min(table), 1.5 * max(table)
+    else:
+        low, high = RMSE_RANGE
+    return [n for n in numbers if low <= float(n) <= high]
 
 
 def observations(text: str) -> list[str]:
@@ -97,19 +128,21 @@ def distinct_observations(text: str) -> tuple[int, int, int]:
 
 
 # ---------------------------------------------------------------- results
-def _result(item: Item, fraction: float, message: str, **details) -> CheckResult:
+def _result(item: Item, fraction: float, message: str, fault: str = '', count: int = 1, **details) -> CheckResult:
     fraction = max(0.0, min(1.0, round(float(fraction), 4)))
-    status = 'pass' if fraction >= 1 else 'fail' if fraction == 0 else 'partial'
-    if status == 'pass':
-        message = item.pass_message or message
-    return CheckResult(item.id, status, fraction, f'{message} {PROVISIONAL}'.strip(), details=details)
+    message = message if message.endswith('.') else message + '.'
+    if not fault:
+        return CheckResult(item.id, 'pass', 1.0, item.pass_message or message, details=details)
+    status = 'fail' if fraction == 0 else 'partial'
+    return CheckResult(item.id, status, fraction, message, details=details,
+                       faults=(Fault(f'{item.id}.{fault}', message, count),))
 
 
 def _missing(item: Item, prompt_id: str) -> CheckResult:
     prompt = PROMPTS[prompt_id][0].replace('`', '')
-    return CheckResult(item.id, 'fail', 0.0,
-                       f"could not find the prompt '{prompt}' in your notebook: keep the handout's sentences so "
-                       f'your answer can be found. {PROVISIONAL}', details={'found': False})
+    message = (f"could not find the prompt '{prompt}' in your notebook: keep the handout's sentences so your answer "
+               'can be found')
+    return _result(item, 0.0, message, 'missing_prompt', found=False)
 
 
 def _answer(answers: dict[str, Answer], prompt_id: str) -> Answer | None:
@@ -117,8 +150,11 @@ def _answer(answers: dict[str, Answer], prompt_id: str) -> Answer | None:
     return answer if answer is not None and answer.found else None
 
 
-def _fail_text(item: Item, default: str) -> str:
-    return item.fail_message or default
+def _in_code(item: Item, answer: Answer, min_words: int) -> CheckResult | None:
+    """A fault for an answer written only in a code cell, or None."""
+    if count_words(answer.code_text) >= min_words:
+        return _result(item, 0.0, IN_CODE, 'answer_in_code', code_text=answer.code_text)
+    return None
 
 
 # ---------------------------------------------------------------- checks
@@ -127,18 +163,18 @@ def results_reported(item: Item, answers: dict[str, Answer]) -> CheckResult:
     if answer is None:
         return _missing(item, 'best_result')
     # A markdown table of the best row is a report too: only link targets and tags are left out here.
-    in_text = decimals(_TAG.sub(' ', _LINK_TARGET.sub(']', answer.text)))
-    in_output = decimals(answer.output_text)
-    evidence = dict(has_table=answer.has_table, decimals_in_text=len(in_text), decimals_in_output=len(in_output))
+    in_text = plausible_rmses(decimals(_TAG.sub(' ', _LINK_TARGET.sub(']', answer.text))), answer.table_rmses)
+    in_output = plausible_rmses(decimals(answer.output_text), answer.table_rmses)
+    evidence = dict(has_table=answer.has_table, rmses_in_text=len(in_text), rmses_in_output=len(in_output))
     if answer.has_table or len(in_text) >= 2 or len(in_output) >= 2:
         return _result(item, 1.0, 'You report the best validation row.', **evidence)
     if in_text or in_output:
-        return _result(item, 0.5, 'Only one RMSE value found under the prompt "Find the lowest value of RMSE Val": '
-                                  'report the lowest RMSE Val, its RMSE Test and the epochs, architecture and '
-                                  'activation function that produced them.', **evidence)
-    return _result(item, 0.0, _fail_text(item, 'No result found under the prompt "Find the lowest value of RMSE '
-                                               'Val": show the best row of your table or write its RMSE Val, RMSE '
-                                               'Test and parameter values.'), **evidence)
+        return _result(item, 0.5, 'only one RMSE value was found under the prompt "Find the lowest value of RMSE '
+                                  'Val": report the lowest RMSE Val, its RMSE Test and the epochs, architecture and '
+                                  'activation function that produced them', 'one_value', **evidence)
+    return _in_code(item, answer, 4) or _result(
+        item, 0.0, 'no result found under the prompt "Find the lowest value of RMSE Val": show the best row of '
+                   'your table, or write its RMSE Val, RMSE Test and parameter values', 'no_result', **evidence)
 
 
 def discussion_present(item: Item, answers: dict[str, Answer]) -> CheckResult:
@@ -150,11 +186,12 @@ def discussion_present(item: Item, answers: dict[str, Answer]) -> CheckResult:
     if words >= need:
         return _result(item, 1.0, 'You discuss how good the prediction is.', words=words)
     if words == 0:
-        return _result(item, 0.0, _fail_text(item, f'No discussion found under the prompt "Discuss how good this '
-                                                   f'prediction is": write at least {need} words.'), words=words)
-    return _result(item, words / need, f'Your discussion of how good the prediction is has {words} words (numbers '
+        return _in_code(item, answer, need) or _result(
+            item, 0.0, f'no discussion found under the prompt "Discuss how good this prediction is": write at '
+                       f'least {need} words', 'no_discussion', words=words)
+    return _result(item, words / need, f'your discussion of how good the prediction is has {words} words (numbers '
                                        f'and tables not counted); write at least {need}: for example, compare its '
-                                       f'RMSE Test with the range of mpg values.', words=words)
+                                       f'RMSE Test with the range of mpg values', 'too_short', words=words)
 
 
 def plots_present(item: Item, answers: dict[str, Answer]) -> CheckResult:
@@ -167,11 +204,11 @@ def plots_present(item: Item, answers: dict[str, Answer]) -> CheckResult:
     if images >= need:
         return _result(item, 1.0, 'Your notebook shows the RMSE plots.', images=images)
     if images == 0:
-        return _result(item, 0.0, _fail_text(item, 'No plot found under the plotting prompt: run the plotting cells '
-                                                   'and save the notebook with their output.'), images=images)
-    return _result(item, images / need, f'{images} of the {need} plots expected were found under the plotting '
-                                        f'prompt: plot RMSE Train, RMSE Val and RMSE Test for tanh and for relu, '
-                                        f'and save the notebook with every plot shown.', images=images)
+        return _result(item, 0.0, 'no plot found in the experiments section: run the plotting cells and save the '
+                                  'notebook with their output', 'no_plot', images=images)
+    return _result(item, images / need, f'{images} of the {need} plots expected were found: plot RMSE Train, RMSE '
+                                        f'Val and RMSE Test for tanh and for relu, and save the notebook with every '
+                                        f'plot shown', 'too_few', images=images)
 
 
 def observations_3(item: Item, answers: dict[str, Answer]) -> CheckResult:
@@ -190,13 +227,18 @@ def observations_3(item: Item, answers: dict[str, Answer]) -> CheckResult:
         why.append(f'{copies} repeating another')
     why_text = f' ({", ".join(why)} not counted)' if why else ''
     if found == 0:
-        return _result(item, 0.0, f'No observation found{why_text}. ' + _fail_text(
-            item, f'Write at least {need} distinct observations about the plots as a numbered list.'), **details)
+        return _in_code(item, answer, 3 * MIN_ITEM_WORDS) or _result(
+            item, 0.0, f'no observation found{why_text}: write at least {need} distinct observations about the '
+                       f'plots as a numbered list (1. 2. 3.)', 'no_observations', **details)
     return _result(item, found / need, f'{found} of the {need} distinct observations asked for were found'
                                        f'{why_text}: add {need - found} more, each a sentence about what the '
-                                       f'plots show, as items of a numbered list (1. 2. 3.).', **details)
+                                       f'plots show, as items of a numbered list (1. 2. 3.)', 'missing_observation',
+                   count=need - found, **details)
 
 
-CHECKS = {name: AnswerCheck(fn) for name, fn in (
+PARAMS = {'results_reported': {}, 'discussion_present': {'min_words': count(30, 'words the discussion needs')},
+          'plots_present': {'min_images': count(1, 'images the plotting section needs')},
+          'observations_3': {'min_observations': count(3, 'distinct observations needed')}}
+CHECKS = {name: AnswerCheck(fn, FAULTS[name], PARAMS[name]) for name, fn in (
     ('results_reported', results_reported), ('discussion_present', discussion_present),
     ('plots_present', plots_present), ('observations_3', observations_3))}

@@ -7,23 +7,48 @@ sums are partly negative, and checks that a network built with three arguments s
 helpers here are shared with the swish check: the expected value of a network case holds the reference's pass
 and known-wrong variants, computed in the grader, so a wrong gradient can be named.
 """
-import dataclasses
-
 import numpy as np
 
 from ..kernel import probes
 from ..model import Item
-from .base import (Case, CaseRun, CodeCheck, Verdict, combine_minimum, combine_weighted, compare_arrays, failed_to_run, make_result, public_rng, within)
-from .use import redact
+from .base import (COMMON_FAULTS, Case, CaseRun, CodeCheck, Need, Verdict, combine_minimum, combine_weighted,
+                   compare_arrays, failed_to_run, public_rng, redact, within)
+from .params import tolerance
 
 COLUMN = [[-2.5], [-0.3], [0.7], [1.9], [-1.1]]
 MATRIX = [[-1.5, 0.25, 3.0, -0.75], [2.2, -0.1, -4.0, 0.6], [0.05, -2.0, 1.3, -0.4]]
 
+UNIT_FAULTS = {
+    **COMMON_FAULTS,
+    'relu_wrong': 'relu(s) is not max(s, 0)',
+    'grad_all_ones': 'grad_relu returns 1 everywhere',
+    'grad_inverted': 'grad_relu\'s mask is inverted',
+    'grad_wrong': 'grad_relu gives wrong values',
+    'shape': 'relu or grad_relu does not keep the shape of its argument',
+}
+IN_PLACE_FAULTS = {**COMMON_FAULTS, 'modifies_argument': 'relu or grad_relu changes the array passed to it'}
+NETWORK_FAULTS = {
+    **COMMON_FAULTS,
+    'upstream_missing': 'relu or grad_relu is not implemented, so the ReLU network cannot be judged',
+    'forward_not_relu': 'forward_pass computes tanh with activation_function=\'relu\'',
+    'forward_wrong': 'forward_pass gives wrong layer outputs',
+    'grad_all_ones': 'grad_relu is 1 at 0, so every ReLU unit looks active',
+    'grad_zero': 'no gradient reaches the hidden layers (grad_relu 0 everywhere)',
+    'grad_inverted': 'the ReLU derivative\'s mask is inverted in gradient_f',
+    'tanh_derivative': 'gradient_f uses tanh\'s derivative for ReLU',
+    'gradient_wrong': 'gradient_f gives a wrong gradient',
+    'default_not_tanh': 'a network built with three arguments does not use tanh',
+}
 
-def _verdict(run: CaseRun, fraction: float, message: str = '', diagnosis: str = '') -> Verdict:
-    # A hidden case's message may quote the student's error or a shape: never the case's shapes.
-    return Verdict(fraction, redact(message) if run.case.hidden else message, hidden=run.case.hidden,
-                   weight=run.case.weight, diagnosis=diagnosis)
+
+def _verdict(run: CaseRun, fraction: float, message: str = '', diagnosis: str = '', more=()) -> Verdict:
+    return Verdict(fraction, message, hidden=run.case.hidden, weight=run.case.weight, diagnosis=diagnosis,
+                   more=more)
+
+
+def _detail(run: CaseRun, text: str) -> str:
+    """A comparison's words, without its shapes or values when the case is hidden."""
+    return redact(text) if run.case.hidden else text
 
 
 # ----------------------------------------------------------------- relu_unit and relu_in_place
@@ -32,44 +57,48 @@ def _shapes(got, expected, hidden):
 
 
 def _grad_problem(g, e, rtol, hidden):
+    """(fault, message) of a wrong grad_relu, or None."""
     g = np.asarray(g, dtype=float)
     ones = g.size > 0 and bool(np.all(g == 1))
     if g.shape == e.shape and within(g, e, rtol):
-        return ''
+        return None
     if ones:
-        return ('grad_relu returns 1 everywhere: it must be 1 where s > 0 and 0 where s <= 0, '
-                'with the shape of s, e.g. (s > 0).astype(float)')
+        return 'grad_all_ones', ('grad_relu returns 1 everywhere: it must be 1 where s > 0 and 0 where s <= 0, '
+                                 'with the shape of s, e.g. (s > 0).astype(float)')
     if g.shape == e.shape and within(g, 1 - e, rtol):
-        return 'grad_relu\'s mask is inverted: it must be 1 where s > 0 and 0 elsewhere, not the other way round'
+        return 'grad_inverted', ('grad_relu\'s mask is inverted: it must be 1 where s > 0 and 0 elsewhere, not '
+                                 'the other way round')
     if g.shape != e.shape:
-        return f'grad_relu returns the wrong shape{_shapes(g, e, hidden)}: keep the shape of its argument'
-    return compare_arrays(g, e, rtol, name='grad_relu(s)')
+        return 'shape', f'grad_relu returns the wrong shape{_shapes(g, e, hidden)}: keep the shape of its argument'
+    text = compare_arrays(g, e, rtol, name='grad_relu(s)')
+    return 'grad_wrong', (redact(text) if hidden else text) + ': it is 1 where s > 0 and 0 elsewhere'
 
 
 def judge_unit(run: CaseRun) -> Verdict:
     failed = failed_to_run(run, 'relu or grad_relu failed')
     if failed:
-        return _verdict(run, 0.0, failed.message, failed.diagnosis)
+        return failed
     rtol = float(run.params.get('rtol', 1e-9))
     got, exp = run.student.value, run.expected
     problems = []
     y, e = np.asarray(got['relu'], dtype=float), np.asarray(exp['relu'], dtype=float)
     if y.shape != e.shape:
-        problems.append(f'relu returns the wrong shape{_shapes(y, e, run.case.hidden)}: keep the shape of its '
-                        'argument, e.g. np.maximum(s, 0)')
+        problems.append(('shape', f'relu returns the wrong shape{_shapes(y, e, run.case.hidden)}: keep the shape '
+                                  'of its argument, e.g. np.maximum(s, 0)'))
     elif not within(y, e, rtol):
-        problems.append('relu(s) gives wrong values: relu(s) is max(s, 0) elementwise')
+        problems.append(('relu_wrong', 'relu(s) gives wrong values: relu(s) is max(s, 0) elementwise'))
     grad = _grad_problem(got['grad'], np.asarray(exp['grad'], dtype=float), rtol, run.case.hidden)
     if grad:
         problems.append(grad)
-    fraction = 1.0 - 0.5 * len(problems)
-    return _verdict(run, fraction, '; '.join(problems), diagnosis='relu' if problems else '')
+    if not problems:
+        return _verdict(run, 1.0)
+    return _verdict(run, 1.0 - 0.5 * len(problems), problems[0][1], problems[0][0], more=tuple(problems[1:]))
 
 
 def judge_in_place(run: CaseRun) -> Verdict:
     failed = failed_to_run(run, 'relu or grad_relu could not be checked')
     if failed:
-        return _verdict(run, 0.0, failed.message, failed.diagnosis)
+        return failed
     s = np.asarray(run.case.inputs['s'], dtype=float)
     notes = []
     for name, key, used_in, fix in (('relu', 'relu_arg_after', 'forward_pass', 'np.maximum(s, 0)'),
@@ -78,7 +107,7 @@ def judge_in_place(run: CaseRun) -> Verdict:
             notes.append(f'{name} modifies its argument in place (harmless in {used_in}, but surprising for '
                          f'callers): return a new array instead, e.g. {fix}')
     if notes:
-        return _verdict(run, 0.0, '; '.join(notes), diagnosis='in-place')
+        return _verdict(run, 0.0, '; '.join(notes), diagnosis='modifies_argument')
     return _verdict(run, 1.0)
 
 
@@ -157,8 +186,9 @@ def _forward_detail(run, got, exp, rtol):
                 f'then the output layer{counts}')
     for i, (a, e) in enumerate(zip(got['Ys'], exp['Ys'])):
         if not _close(a, e, rtol):
-            where = 'the output layer' if i == len(exp['Ys']) - 1 else f'hidden layer {i}'
-            return compare_arrays(a, e, rtol, name=f'forward_pass\'s {where}')
+            where = 'the output layer' if i == len(exp['Ys']) - 1 else 'a hidden layer' if run.case.hidden \
+                else f'hidden layer {i}'
+            return _detail(run, compare_arrays(a, e, rtol, name=f'forward_pass\'s {where}'))
     return 'forward_pass differs from the reference'
 
 
@@ -171,33 +201,35 @@ def _scale_detail(run, got, exp, rtol):
         times = '' if run.case.hidden else f' ({c:.4g} times the course\'s)'
         return (f'gradient_f\'s gradient has the right direction but the wrong size{times}: accepted are the '
                 'course\'s gradient (delta = -(T - Y) / (n_samples * n_outputs)) and twice it (the exact gradient)')
-    return compare_arrays(s, g, rtol, name='gradient_f\'s gradient') + ' (accepted: the course\'s gradient or twice it)'
+    return (_detail(run, compare_arrays(s, g, rtol, name='gradient_f\'s gradient'))
+            + ' (accepted: the course\'s gradient or twice it)')
 
 
-def judge_network(run: CaseRun, what: str, gradient_messages: dict, forward_messages: dict,
-                  error_message=None) -> Verdict:
-    """Forward pass first (nothing else can be right without it), then the gradient at either scale."""
+def judge_network(run: CaseRun, what: str, gradient_faults: dict, forward_faults: dict, error_fault=None) -> Verdict:
+    """Forward pass first (nothing else can be right without it), then the gradient at either scale.
+
+    ``gradient_faults``: wrong derivative variant -> (fault, message); ``forward_faults``: activation computed
+    instead -> (fault, message); ``error_fault(outcome)``: (fault, message) of a network that raised, or None."""
     if not run.student.ok:
-        if error_message is not None:
-            message = error_message(run.student)
-        else:
-            message = f'{what} failed: {run.student.explain()}'
-        return _verdict(run, 0.0, message, diagnosis=run.student.status)
+        named = error_fault(run.student) if error_fault is not None else None
+        if named:
+            return _verdict(run, 0.0, named[1], diagnosis=named[0])
+        return failed_to_run(run, f'{what} failed')
     rtol = float(run.params.get('rtol', 1e-6))
     got, exp = run.student.value, run.expected
     if not forward_matches(got, exp['correct'], rtol):
-        for activation, message in forward_messages.items():
+        for activation, (fault, message) in forward_faults.items():
             if 'forward:' + activation in exp and forward_matches(got, exp['forward:' + activation], rtol):
-                return _verdict(run, 0.0, message, diagnosis='forward-' + activation)
-        return _verdict(run, 0.0, f'{what}: {_forward_detail(run, got, exp["correct"], rtol)}', diagnosis='forward')
+                return _verdict(run, 0.0, message, diagnosis=fault)
+        return _verdict(run, 0.0, f'{what}: {_forward_detail(run, got, exp["correct"], rtol)}',
+                        diagnosis='forward_wrong')
     if gradient_matches(got, exp['correct'], rtol):
         return _verdict(run, 1.0)
-    credit = float(run.params.get('forward_credit', 0.5))
-    for variant, message in gradient_messages.items():
+    for variant, (fault, message) in gradient_faults.items():
         if 'grad:' + variant in exp and gradient_matches(got, exp['grad:' + variant], rtol):
-            return _verdict(run, credit, message, diagnosis=variant)
-    return _verdict(run, credit, f'forward_pass is right but {_scale_detail(run, got, exp["correct"], rtol)}',
-                    diagnosis='gradient')
+            return _verdict(run, 0.5, message, diagnosis=fault)
+    return _verdict(run, 0.5, f'forward_pass is right but {_scale_detail(run, got, exp["correct"], rtol)}',
+                    diagnosis='gradient_wrong')
 
 
 def draw_network_inputs(rng, n_inputs, nh, n_outputs, n_samples, activation):
@@ -219,19 +251,22 @@ def draw_network_inputs(rng, n_inputs, nh, n_outputs, n_samples, activation):
 
 
 RELU_GRADIENT = {
-    'ones': 'gradient_f treats every ReLU unit as active (derivative 1 everywhere): grad_relu receives the layer '
-            'outputs, which are never negative, so a test s >= 0 is 1 everywhere (so is a layer index passed '
-            'instead of the values); return 1 only where they are > 0 (derivative 0 at 0, as in lecture)',
-    'zeros': 'no gradient reaches the hidden layers: grad_relu returns 0 for every unit (a mask s < 0 on the layer '
-             'outputs, which are never negative?); it must be 1 where the outputs are > 0',
-    'inverted': 'grad_relu\'s mask is inverted: it must be 1 where the layer outputs are > 0 and 0 elsewhere',
-    'tanh_derivative': 'gradient_f still uses tanh\'s derivative 1 - Y**2 with activation_function=\'relu\': '
-                       'use self.grad_relu(self.Ys[layeri]) there',
+    'ones': ('grad_all_ones', 'gradient_f treats every ReLU unit as active (derivative 1 everywhere): grad_relu '
+             'receives the layer outputs, which are never negative, so a test s >= 0 (or np.heaviside(s, 1)) is 1 '
+             'everywhere, and so is a layer index passed instead of the values; return 1 only where the outputs '
+             'are > 0 (derivative 0 at 0, as in lecture)'),
+    'zeros': ('grad_zero', 'no gradient reaches the hidden layers: grad_relu returns 0 for every unit (a mask '
+              's < 0 on the layer outputs, which are never negative?); it must be 1 where the outputs are > 0'),
+    'inverted': ('grad_inverted', 'the ReLU derivative in gradient_f is inverted: it must be 1 where the layer '
+                 'outputs are > 0 and 0 elsewhere (use self.grad_relu(self.Ys[layeri]) as it is, not 1 minus it)'),
+    'tanh_derivative': ('tanh_derivative', 'gradient_f still uses tanh\'s derivative 1 - Y**2 with '
+                        'activation_function=\'relu\': use self.grad_relu(self.Ys[layeri]) there'),
 }
-RELU_FORWARD = {'tanh': 'forward_pass does not apply ReLU: with activation_function=\'relu\' the hidden layers '
-                        'still compute tanh'}
-DEFAULT_FORWARD = {'relu': 'NeuralNetwork(n_inputs, n_hiddens_per_layer, n_outputs) with three arguments must '
-                           'still use tanh: keep activation_function=\'tanh\' as the constructor\'s default'}
+RELU_FORWARD = {'tanh': ('forward_not_relu', 'forward_pass does not apply ReLU: with activation_function=\'relu\' '
+                         'the hidden layers still compute tanh')}
+DEFAULT_FORWARD = {'relu': ('default_not_tanh', 'NeuralNetwork(n_inputs, n_hiddens_per_layer, n_outputs) with three '
+                            'arguments must still use tanh: keep activation_function=\'tanh\' as the constructor\'s '
+                            'default')}
 
 
 def judge_relu_network(run: CaseRun) -> Verdict:
@@ -239,11 +274,7 @@ def judge_relu_network(run: CaseRun) -> Verdict:
 
 
 def judge_default(run: CaseRun) -> Verdict:
-    verdict = judge_network(run, 'a network built with three arguments (tanh by default)', {}, DEFAULT_FORWARD)
-    return dataclasses.replace(verdict, diagnosis=DEFAULT_TAG + verdict.diagnosis)
-
-
-DEFAULT_TAG = 'default:'
+    return judge_network(run, 'a network built with three arguments (tanh by default)', {}, DEFAULT_FORWARD)
 
 
 relu_expect = network_expect(tuple(RELU_GRADIENT), ('tanh',))
@@ -269,13 +300,12 @@ def combine_in_place(item: Item, verdicts):
 
 
 def combine_network(item: Item, verdicts):
-    relu = [v for v in verdicts if not v.diagnosis.startswith(DEFAULT_TAG)]
-    if relu and all(v.fraction == 0 for v in relu):
-        # tanh as the default is the given code: with no working ReLU it earns nothing on its own.
-        return make_result(item, 0.0, verdicts)
     return combine_weighted(item, verdicts, 'The ReLU network matches the reference.')
 
 
-CHECKS = {'relu_unit': CodeCheck(unit_cases, combine_unit),
-          'relu_in_place': CodeCheck(in_place_cases, combine_in_place),
-          'relu_network': CodeCheck(network_cases, combine_network)}
+CHECKS = {'relu_unit': CodeCheck(unit_cases, combine_unit, UNIT_FAULTS, params={'rtol': tolerance(1e-9)}),
+          'relu_in_place': CodeCheck(in_place_cases, combine_in_place, IN_PLACE_FAULTS),
+          # The network calls the student's relu and grad_relu: their faults are relu_unit's to charge.
+          'relu_network': CodeCheck(network_cases, combine_network, NETWORK_FAULTS,
+                                    needs=(Need('relu_unit', 'relu', 'relu and grad_relu'),),
+                                    params={'rtol': tolerance(1e-6)})}

@@ -13,7 +13,20 @@ import numpy as np
 
 from ..kernel import probes
 from ..model import Item
-from .base import Case, CaseRun, CodeCheck, Verdict, combine_weighted, compare_arrays, public_rng, within
+from .base import (COMMON_FAULTS, Case, CaseRun, CodeCheck, Verdict, combine_weighted, compare_arrays, explain,
+                   is_not_implemented, public_rng, within)
+from .params import tolerance
+
+FAULTS = {
+    **COMMON_FAULTS,
+    'standardized_output': 'returns the standardized output (not un-standardized with Tstds and Tmeans)',
+    'x_not_standardized': 'does not standardize X',
+    'x_with_t_stats': 'standardizes X with T\'s statistics',
+    'output_with_x_stats': 'un-standardizes the output with X\'s statistics',
+    'other_statistics': 'uses statistics other than the network\'s own (a global T?)',
+    'global_name': 'reads a global variable instead of the network\'s attributes',
+    'modifies_x': 'changes the X passed to it',
+}
 
 STATS = 'self.Xmeans, self.Xstds, self.Tmeans and self.Tstds'
 VARIANTS = {
@@ -80,12 +93,6 @@ def _other_statistics(Y, Z, rtol) -> bool:
     return True
 
 
-def redact(text: str) -> str:
-    """A hidden case's error message without the array shapes it quotes."""
-    text = re.sub(r'size \d+ is different from \d+', 'sizes differ', text)
-    return re.sub(r'\(\d+(?:,\s*\d*)*\)', '(...)', text)
-
-
 def _missing_name(error: str):
     match = re.match(r"NameError: name '(\w+)' is not defined", error)
     return match.group(1) if match else None
@@ -109,35 +116,37 @@ def judge(run: CaseRun) -> Verdict:
     kind = ('' if not hidden else ' on a linear model (no hidden layer)' if not any(run.case.inputs['nh'])
             else ' on a hidden case')
 
-    def verdict(fraction, message='', diagnosis=''):
-        return Verdict(fraction, message, hidden=hidden, weight=weight, diagnosis=diagnosis)
+    def verdict(fraction, message='', diagnosis='', more=()):
+        return Verdict(fraction, message, hidden=hidden, weight=weight, diagnosis=diagnosis, more=more)
 
     if not run.student.ok:
         name = _missing_name(run.student.error)
         if name:
             return verdict(0.0, f'use reads the name {name!r}, which is not defined where use runs: use the '
-                                f'network\'s own statistics {STATS}', diagnosis='global-name')
-        explain = redact(run.student.explain()) if hidden else run.student.explain()
-        return verdict(0.0, f'use failed{kind}: {explain}', diagnosis=run.student.status)
+                                f'network\'s own statistics {STATS}', diagnosis='global_name')
+        if is_not_implemented(run.student):
+            return verdict(0.0, 'use is not implemented yet (it raises NotImplementedError)',
+                           diagnosis='not_implemented')
+        return verdict(0.0, f'use failed{kind}: {explain(run.student, hidden)}', diagnosis='fails_to_run')
     rtol = float(run.params.get('rtol', 1e-6))
     Y, exp = run.student.value['Y'], run.expected
     x_changed = not np.array_equal(np.asarray(run.student.value['X_after'], dtype=float),
                                    np.asarray(run.case.inputs['X'], dtype=float))
+    also = (('modifies_x', X_CHANGED),) if x_changed else ()
     if _close(Y, exp['correct']['Y'], rtol):
         if x_changed:
-            return verdict(float(run.params.get('in_place_credit', 0.5)), X_CHANGED, diagnosis='x-modified')
+            return verdict(0.5, X_CHANGED, diagnosis='modifies_x')
         return verdict(1.0)
-    also = f'; also, {X_CHANGED}' if x_changed else ''
     for variant, message in VARIANTS.items():
         if exp.get(variant) is not None and _close(Y, exp[variant]['Y'], rtol):
-            return verdict(0.0, message + also, diagnosis=variant)
+            return verdict(0.0, message, diagnosis=variant, more=also)
     if _other_statistics(Y, exp['standardized_output']['Y'], rtol):
-        return verdict(0.0, OTHER_STATS + also, diagnosis='other-statistics')
+        return verdict(0.0, OTHER_STATS, diagnosis='other_statistics', more=also)
     if hidden:
         detail = _hidden_detail(Y, exp['correct']['Y'])
-        return verdict(0.0, f'use returns wrong values{kind}: {detail}{also}', diagnosis='wrong-value')
-    return verdict(0.0, compare_arrays(Y, exp['correct']['Y'], rtol, name='the result of use') + also,
-                   diagnosis='wrong-value')
+        return verdict(0.0, f'use returns wrong values{kind}: {detail}', diagnosis='wrong_result', more=also)
+    return verdict(0.0, compare_arrays(Y, exp['correct']['Y'], rtol, name='the result of use'),
+                   diagnosis='wrong_result', more=also)
 
 
 def make_inputs(rng, n_inputs, nh, n_outputs, n_samples, Xmeans, Xstds, Tmeans, Tstds):
@@ -163,4 +172,4 @@ def combine(item: Item, verdicts):
     return combine_weighted(item, verdicts, 'use() returns predictions in the units of T.')
 
 
-CHECKS = {'use': CodeCheck(public_cases, combine)}
+CHECKS = {'use': CodeCheck(public_cases, combine, FAULTS, params={'rtol': tolerance(1e-6)})}

@@ -1,44 +1,35 @@
 """Hidden adam cases: problems on which every wrong Adam students write (README, "The assignment") gives a different answer.
 
-Each case's expected value holds the correct result and each known variant's, so a wrong answer can be named.
-Epsilon inside the square root and a gradient pre-scaled by the learning rate agree with Adam except where the
-gradients are tiny (about 1e-8): one case is built for that.
+Each case's expected value holds the correct result and each known variant's (grader.checks.adam), so a wrong
+answer can be named. Epsilon inside the square root and a gradient pre-scaled by the learning rate agree with Adam
+except where the gradients are tiny (about 1e-8): one case is built for that, whatever the seed; a second call
+continuing the first (state kept on the object) is in another, whatever the seed.
 """
 import numpy as np
 
-from ..kernel import probes
-from ..checks.base import Case, CaseRun, Verdict, failed_to_run, within
-from .wrong_adam import flawed_optimizers
-
-# variant -> (message, whether it departs only in a detail the rubric may give partial credit for)
-VARIANTS = {
-    'no_bias_correction': ('adam skips the bias correction: use m̂ = mt / (1 - beta1t) and v̂ = vt / (1 - beta2t)',
-                           False),
-    'betat_start_at_beta': ('beta1t and beta2t must start at 1 (in __init__), then be multiplied by the betas each '
-                            'step', False),
-    'no_sqrt': ('the update must divide by the square root of v̂ (np.sqrt(v_hat) + epsilon)', False),
-    'state_reset': ('adam resets mt, vt, beta1t or beta2t on every call: that state belongs to the Optimizers '
-                    'object, set once in __init__, so a second call continues the first', False),
-    'epsilon_inside_root': ('epsilon belongs outside the square root: np.sqrt(v_hat) + epsilon', True),
-    'lr_scaled_gradient': ('the learning rate multiplies the step m̂ / (√v̂ + ε) only, not also the gradient '
-                           'that goes into mt and vt', True),
-}
-
-
-def _expect(ns, inputs):
-    outcomes = {'correct': probes.optimizer_run(ns, **inputs)}
-    for variant in VARIANTS:
-        with np.errstate(all='ignore'):
-            flawed = flawed_optimizers(ns['Optimizers'], {variant})
-            outcomes[variant] = probes.optimizer_run(dict(ns, Optimizers=flawed), **inputs)
-    return outcomes
+from ..checks.adam import MESSAGES, named_variant, unchanged, variant_outcomes
+from ..checks.base import Case, CaseRun, Verdict, failed_to_run
 
 
 def _same(student, reference, rtol):
-    if not within(student['w'], reference['w'], rtol, atol=1e-12):
-        return False
-    return all(t is not None and within(t, r, rtol, atol=1e-12)
-               for t, r in zip(student['traces'], reference['traces']))
+    return _distance(student, reference) <= rtol
+
+
+def _distance(student, reference) -> float:
+    """The largest relative difference of weights and traces, relative to |value| + 1e-6 (so near 0 the default
+    rtol 1e-6 acts as an absolute 1e-12); inf when they cannot be compared."""
+    pairs = [(student['w'], reference['w'])] + list(zip(student['traces'], reference['traces']))
+    worst = 0.0
+    for a, b in pairs:
+        try:
+            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        except (TypeError, ValueError):
+            return float('inf')
+        if a.shape != b.shape or not np.all(np.isfinite(a)) or not np.all(np.isfinite(b)):
+            return float('inf')
+        if a.size:
+            worst = max(worst, float(np.max(np.abs(a - b) / (np.abs(b) + 1e-6))))
+    return worst
 
 
 def judge(run: CaseRun) -> Verdict:
@@ -48,12 +39,13 @@ def judge(run: CaseRun) -> Verdict:
     rtol = float(run.params.get('hidden_rtol', 1e-6))
     if _same(run.student.value, run.expected['correct'], rtol):
         return Verdict(1.0, hidden=True)
-    for variant, (message, minor) in VARIANTS.items():
-        if _same(run.student.value, run.expected[variant], rtol):
-            credit = float(run.params.get('variant_credit', 0.5)) if minor else 0.0
-            return Verdict(credit, message, hidden=True, diagnosis=variant)
+    if not np.all(np.isfinite(np.asarray(run.student.value['w'], dtype=float))):
+        return Verdict(0.0, MESSAGES['nan_first_step'], hidden=True, diagnosis='nan_first_step')
+    found = unchanged(run) or named_variant(run, _distance, rtol)
+    if found:
+        return found
     return Verdict(0.0, 'adam gives wrong weights on a hidden problem (more dimensions, other learning rates, '
-                        'a second call continuing the first)', hidden=True, diagnosis='unknown')
+                        'a second call continuing the first)', hidden=True, diagnosis='wrong_result')
 
 
 def hidden_cases(params, rng):
@@ -70,7 +62,7 @@ def hidden_cases(params, rng):
         problem(int(rng.integers(1, 4)), float(rng.uniform(0.5, 4)), [int(rng.integers(40, 80))],
                 float(rng.choice([0.002, 0.03])), convert=True),
     ]
-    return [Case(f'hidden{i}', 'optimizer_run', inputs, judge, hidden=True, expect=_expect)
+    return [Case(f'hidden{i}', 'optimizer_run', inputs, judge, hidden=True, expect=variant_outcomes)
             for i, inputs in enumerate(cases)]
 
 

@@ -10,7 +10,6 @@ import time
 import traceback
 
 MIME = 'application/x-a2g-result'
-OUR_FILES = ('<a2g-',)
 STDOUT_CAP = 4000
 
 
@@ -34,13 +33,18 @@ class CappedWriter(io.TextIOBase):
         return ''.join(self.parts) + tail
 
 
+STUDENT_FILES = ('<cell ',)
+
+
 def where(exc):
-    """The innermost frame of the student's code, so a message can point at their line."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(OUR_FILES)]
+    """The innermost frame of the student's own cells (never NumPy's or ours), so a message points at their line:
+    'cell 7, line 23, in use: return Y * self.Tstds'. Cells are numbered from 1, lines as in the cell."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(STUDENT_FILES)]
     if not frames:
         return ''
     f = frames[-1]
-    return f'in {f.name}, line {f.lineno}' + (f': {f.line.strip()}' if f.line else '')
+    cell = f.filename.strip('<>')
+    return f'{cell}, line {f.lineno}, in {f.name}' + (f': {f.line.strip()}' if f.line else '')
 
 
 def describe(exc):
@@ -71,8 +75,15 @@ def define(shell, token, chunks):
     import linecache
     for index, (name, source) in enumerate(chunks):
         try:
-            # Registered like IPython's cells, so tracebacks through this code show the student's lines.
-            linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+            # Registered like IPython's cells, so tracebacks through this code show the student's lines. Chunks of
+            # one cell share its name: each fills in its own lines (the padding before it is blank).
+            lines = list(linecache.cache.get(name, (0, None, [], name))[2])
+            for number, line in enumerate(source.splitlines(True)):
+                while len(lines) <= number:
+                    lines.append('\n')
+                if line.strip():
+                    lines[number] = line
+            linecache.cache[name] = (sum(map(len, lines)), None, lines, name)
             exec(compile(source, name, 'exec'), shell.user_ns)
             envelope = {'ok': True}
         except BaseException as exc:  # noqa: BLE001 - a failing definition is reported, the rest still run

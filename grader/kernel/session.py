@@ -246,7 +246,9 @@ class KernelSession:
         todo = [i for i in range(len(self._chunks)) if i not in self._poison]
         if not todo:
             return
-        payload = [(f'<cell {self._chunks[i].cell_index + 1}>', self._chunks[i].source) for i in todo]
+        # Padded to the chunk's first line, so a traceback quotes the line numbers the student sees in the cell.
+        chunks = [self._chunks[i] for i in todo]
+        payload = [(f'<cell {c.cell_index + 1}>', '\n' * (c.line - 1) + c.source) for c in chunks]
         source = (f'(lambda m: m["a2g_driver"].define(get_ipython(), {self.token!r}, {payload!r}))'
                   '(__import__("sys").modules)')
         cell = self._run(self._execute(source, self.define_timeout))

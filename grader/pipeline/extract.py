@@ -66,8 +66,8 @@ def select_definitions(cells: Iterable[tuple[int, str]], roots: Iterable[str] | 
         if isinstance(parsed, CellProblem):
             problems.append(parsed)
         elif parsed is not None:
-            tree, text = parsed
-            candidates.extend(c for stmt in tree.body if (c := _candidate(index, stmt, text)) is not None)
+            tree, text, offset = parsed
+            candidates.extend(c for stmt in tree.body if (c := _candidate(index, stmt, text, offset)) is not None)
     kept = _needed(candidates) if roots is None else _reachable(candidates, frozenset(roots))
     return [c.chunk for c in candidates if id(c) in kept], problems
 
@@ -113,12 +113,12 @@ def _neutralise_magic_lines(source: str) -> str:
     return '\n'.join(lines)
 
 
-def _parse_cell(index: int, source: str) -> tuple[ast.Module, str] | CellProblem | None:
+def _parse_cell(index: int, source: str) -> tuple[ast.Module, str, int] | CellProblem | None:
     if not source.strip():
         return None
     text, offset = _to_python(source)
     try:
-        return ast.parse(text), text
+        return ast.parse(text), text, offset
     except SyntaxError as error:
         return CellProblem(index, _syntax_message(index, source, error, offset))
     except (ValueError, RecursionError, MemoryError) as error:   # null bytes, absurd nesting
@@ -148,25 +148,32 @@ def _shorten(text: str, limit: int = 60) -> str:
 
 
 # ---------------------------------------------------------------- candidates
-def _candidate(index: int, stmt: ast.stmt, text: str) -> _Candidate | None:
+def _candidate(index: int, stmt: ast.stmt, text: str, offset: int = 0) -> _Candidate | None:
     if isinstance(stmt, (ast.Import, ast.ImportFrom)):
         stmt = _without_grader(stmt)
-        return stmt and _make(index, stmt, text, 'import', _import_names(stmt))
+        return stmt and _make(index, stmt, text, 'import', _import_names(stmt), offset)
     if isinstance(stmt, _DEFINITIONS):
-        return _make(index, stmt, text, 'definition', (stmt.name,))
+        return _make(index, stmt, text, 'definition', (stmt.name,), offset)
     if isinstance(stmt, ast.Try) and stmt.body and all(isinstance(s, _TRY_BODY) for s in stmt.body):
         stmt = _clean_try(stmt)
         names = [n for s in ast.walk(stmt) if isinstance(s, (ast.Import, ast.ImportFrom))
                  for n in _import_names(s)]
-        return _make(index, stmt, text, 'import', tuple(dict.fromkeys(names)))
+        return _make(index, stmt, text, 'import', tuple(dict.fromkeys(names)), offset)
     if isinstance(stmt, _ASSIGNMENTS):
-        return _assignment(index, stmt, text)
+        return _assignment(index, stmt, text, offset)
     return None
 
 
-def _make(index: int, stmt: ast.stmt, text: str, kind: str, defines: tuple[str, ...]) -> _Candidate:
+def _first_line(stmt: ast.stmt, offset: int) -> int:
+    """The statement's first line in the cell as the student sees it (decorators included); 1 when rebuilt."""
+    lines = [getattr(stmt, 'lineno', None)] + [d.lineno for d in getattr(stmt, 'decorator_list', [])]
+    lines = [n for n in lines if n]
+    return min(lines) + offset if lines else 1
+
+
+def _make(index: int, stmt: ast.stmt, text: str, kind: str, defines: tuple[str, ...], offset: int = 0) -> _Candidate:
     source = _source(stmt, text)
-    chunk = CodeChunk(cell_index=index, source=source, defines=defines)
+    chunk = CodeChunk(cell_index=index, source=source, defines=defines, line=_first_line(stmt, offset))
     return _Candidate(chunk, kind, frozenset() if kind == 'import' else _global_names(source, stmt))
 
 
@@ -238,13 +245,14 @@ def _clean_try(stmt: ast.Try) -> ast.Try:
 
 
 # ---------------------------------------------------------------- assignments
-def _assignment(index: int, stmt: ast.Assign | ast.AnnAssign | ast.AugAssign, text: str) -> _Candidate:
+def _assignment(index: int, stmt: ast.Assign | ast.AnnAssign | ast.AugAssign, text: str,
+                offset: int = 0) -> _Candidate:
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
     names: list[str] = []
     bases: set[str] = set()
     for target in targets:
         _collect_targets(target, names, bases)
-    candidate = _make(index, stmt, text, 'assignment', tuple(dict.fromkeys(names)))
+    candidate = _make(index, stmt, text, 'assignment', tuple(dict.fromkeys(names)), offset)
     candidate.bases = frozenset(bases)
     candidate.calls = frozenset(_called_roots(stmt.value)) if stmt.value is not None else frozenset()
     return candidate

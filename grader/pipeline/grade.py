@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 from ..kernel import probes
 from ..checks import GRADED_NAMES
-from ..checks.runner import is_code_check, run_answer_check, run_code_check
+from ..checks.runner import in_dependency_order, is_code_check, run_answer_check, run_code_check
 from ..kernel.fontcache import font_files
 from ..kernel.session import KernelSession
 from .flags import scan as scan_flags
@@ -18,6 +18,11 @@ from ..kernel.bubblewrap import default_launcher
 from .load import NotebookError, load_notebook
 from ..model import CheckResult, Lateness, ManualScore, Rubric, SubmissionResult
 from .score import score
+
+
+NO_CODE = ('the notebook has no code cell, so none of your code could be run (was it pasted into markdown '
+           'cells?): put the code in code cells, run the notebook from top to bottom and submit it again; '
+           'your written answers were graded')
 
 
 def support_files() -> list[Path]:
@@ -31,7 +36,14 @@ def support_files() -> list[Path]:
 
 
 def probe_sources() -> list[str]:
-    return [Path(probes.__file__).read_text()]
+    """The probes, and the stand-ins where the grader has them (never in a student kit), as one kernel module."""
+    sources = [Path(probes.__file__).read_text()]
+    try:
+        from ..hidden import stand_ins
+        sources.append(Path(stand_ins.__file__).read_text())
+    except ImportError:
+        pass
+    return sources
 
 
 def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int | None = None,
@@ -74,6 +86,13 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
         for item in items:
             if item not in code_items and item.id not in results:
                 _guarded(item, results, lambda: results.setdefault(item.id, run_answer_check(item, loaded.answers)))
+        if code_items and not any(source.strip() for _, source in loaded.code_cells):
+            # Code pasted into markdown cells: one status and one message, not a failure per check.
+            result.status, result.message = 'no-code', NO_CODE
+            for item in code_items:
+                results.setdefault(item.id, CheckResult(item.id, 'fail', 0.0, 'not graded: the notebook has no '
+                                                        'code cell'))
+            return _finish(result, rubric, results, manual, lateness, mode, started)
         if code_items:
             if expected is None:
                 from .expected import ReferenceExpected
@@ -109,19 +128,10 @@ def _run_code_items(session, loaded, code_items, results, expected, mode, seed, 
     with session:
         definition_notes = session.define(loaded.chunks)
         result.notes.extend(n.message for n in definition_notes)
-        causes = undefined_causes(loaded, definition_notes)
-        for item in code_items:
-            on_check('start', item.id)
-            if deadline is not None and time.monotonic() > deadline - 1:
-                results[item.id] = CheckResult(item.id, 'error', 0.0, 'not run: the time budget for the whole '
-                                               'notebook ran out (see the checks that timed out)')
-                result.status, result.message = 'timeout', 'the notebook used up its time budget: some checks ' \
-                                                           'were not run'
-                continue
-            _guarded(item, results, lambda: results.setdefault(
-                item.id, run_code_check(item, session, expected, mode, seed, deadline)))
-            results[item.id] = cause_first(results[item.id], causes)
-            on_check('done', item.id)
+        if not run_code_items(session, code_items, results, expected, mode, seed, deadline, on_check,
+                              undefined_causes(loaded, definition_notes)):
+            result.status, result.message = 'timeout', 'the notebook used up its time budget: some checks ' \
+                                                       'were not run'
         if session.restarts:
             result.notes.append(f'the kernel was restarted {session.restarts} time(s) after a check hung or '
                                 'crashed it')
@@ -156,9 +166,31 @@ def cause_first(verdict: CheckResult, causes: dict[str, str]) -> CheckResult:
     return verdict
 
 
+def run_code_items(session, code_items, results: dict[str, CheckResult], expected, mode: str, seed: int | None,
+                   deadline: float | None = None, on_check: Callable[[str, str], None] = lambda event, item: None,
+                   causes: dict[str, str] | None = None) -> bool:
+    """Each code item's check on a session whose definitions are loaded, upstream items first (their results
+    decide the stand-ins of the items downstream); False when the notebook's time budget ran out."""
+    in_time = True
+    for item in in_dependency_order(code_items):
+        if item.id in results:
+            continue
+        if deadline is not None and time.monotonic() > deadline - 1:
+            results[item.id] = CheckResult(item.id, 'error', 0.0, 'not run: the time budget for the whole '
+                                           'notebook ran out (see the checks that timed out)')
+            in_time = False
+            continue
+        on_check('start', item.id)
+        _guarded(item, results, lambda: results.setdefault(
+            item.id, run_code_check(item, session, expected, mode, seed, deadline, upstream=results,
+                                    items=code_items)))
+        results[item.id] = cause_first(results[item.id], causes or {})
+        on_check('done', item.id)
+    return in_time
+
+
 def _finish(result, rubric, results, manual, lateness, mode, started) -> SubmissionResult:
-    result.raw_checks = {k: {'status': r.status, 'fraction': r.fraction, 'message': r.message,
-                             'hidden_failed': r.hidden_failed} for k, r in results.items()}
+    result.raw_checks = {k: r.to_raw() for k, r in results.items()}
     item_scores, totals, notes = score(rubric, results, manual, lateness, mode)
     result.items, result.totals = item_scores, totals
     result.notes.extend(notes)

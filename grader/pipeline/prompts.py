@@ -6,11 +6,16 @@ sentences. Matching ignores case, spacing and markdown formatting and tolerates 
 of at least ``THRESHOLD`` over word windows of about the sentence's length). Only markdown cells are
 searched, so a prompt pasted into a code comment is not mistaken for the prompt.
 
-An answer is the markdown after the prompt's sentences in its own cell, then the following cells up to the
-next prompt or the next section heading (``#`` to ``###``; deeper headings and headings such as
-"Discussion" or "Answer" are the student's own labels and do not end it). Code cells in that span give
-evidence from their saved outputs: images, tables and a capped excerpt of their text. Saved outputs are
-whatever the student left in the notebook, so they are evidence for a TA, never proof.
+An answer is the markdown text between the end of the prompt's sentences and the start of the next prompt or the
+next section heading (a line ``#`` to ``###``; deeper headings and headings such as "Discussion" or "Answer" are
+the student's own labels and do not end it), wherever cell boundaries fall: text typed into the prompt's cell, into
+the cells after it, or into the next prompt's cell above that prompt all counts, and the handout's "## Grading and
+Check-in" or "## Extra Credit" ends it even inside one cell. Code cells in that span give evidence from their
+saved outputs (images, tables and a capped excerpt of their text); their strings and comments are kept apart
+(``code_text``), a note for the TA, not an answer. The plots are the images anywhere in the experiments section
+(from its heading, or the first results prompt, to the end of the observations), so a cell of figures saved
+above the plotting prompt counts. Saved outputs are whatever the student left in the notebook, so they are
+evidence for a TA, never proof.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from difflib import SequenceMatcher
 from typing import Any, Iterable
 
 from ..model import Answer
+from .tables import code_notes, rmse_values
 
 # The first sentence locates the prompt; the others are handout sentences that usually follow it and are not
 # part of the answer.
@@ -182,15 +188,26 @@ class _Span:
     text: str
     cells: list[int]
     evidence: _Evidence
+    notes: list[str] = field(default_factory=list)     # strings and comments of the span's code cells
+    last_cell: int = 0
+
+
+_HEADING_LINE = re.compile(r'^ {0,3}(#{1,3})\s+(.*)$', re.MULTILINE)
+_EXPERIMENTS_HEADING = re.compile(r'^ {0,3}#{1,3}\s+.*\bexperiments?\b', re.IGNORECASE | re.MULTILINE)
 
 
 def locate_answers(cells: list) -> dict[str, Answer]:
     """Each prompt's answer, keyed by prompt id; ``cells`` are nbformat v4 cells (NotebookNode or dicts)."""
     occurrences = sorted(_occurrences(cells))
+    rmses = tuple(v for cell in cells if cell.get('cell_type') == 'code' for v in rmse_values(cell.get('outputs')))
     answers = {}
+    spans_by_prompt = {}
     for prompt_id, sentences in PROMPTS.items():
-        spans = [_span(o, occurrences, cells, sentences[1:]) for o in occurrences if o.prompt_id == prompt_id]
-        answers[prompt_id] = _answer(prompt_id, spans)
+        spans_by_prompt[prompt_id] = [_span(o, occurrences, cells, sentences[1:]) for o in occurrences
+                                      if o.prompt_id == prompt_id]
+    for prompt_id, spans in spans_by_prompt.items():
+        images = _section_images(cells, occurrences, spans_by_prompt) if prompt_id == 'plots' and spans else None
+        answers[prompt_id] = _answer(prompt_id, spans, rmses, images)
     return answers
 
 
@@ -205,32 +222,78 @@ def _occurrences(cells: list) -> Iterable[_Occurrence]:
                 yield _Occurrence(index, hit.start, hit.end, prompt_id)
 
 
+def _section_end(text: str, start: int = 0) -> int | None:
+    """Where the first heading that ends a section starts in ``text`` at or after ``start``, or None."""
+    for heading in _HEADING_LINE.finditer(text, start):
+        if not _ANSWER_HEADING.search(heading.group(2)):
+            return heading.start()
+    return None
+
+
 def _span(occurrence: _Occurrence, occurrences: list[_Occurrence], cells: list, extras: tuple[str, ...]) -> _Span:
+    """The text from the end of the prompt to the next prompt or section heading, across cells."""
+    span = _Span('', [occurrence.cell], _Evidence(), last_cell=occurrence.cell)
     source = _join(cells[occurrence.cell].get('source'))
-    next_in_cell = [o.start for o in occurrences if o.cell == occurrence.cell and o.start >= occurrence.end]
-    pieces = [source[occurrence.end:min(next_in_cell, default=len(source))]]
-    indices, evidence = [occurrence.cell], _Evidence()
-    prompt_cells = {o.cell for o in occurrences}
-    following = [] if next_in_cell else cells[occurrence.cell + 1:]
-    for index, cell in enumerate(following, start=occurrence.cell + 1):
-        if index in prompt_cells or (cell.get('cell_type') == 'markdown' and _ends_section(cell)):
+    pieces, ended = [], False
+    stop = _stop_in(source, occurrence.end, occurrences, occurrence.cell)
+    pieces.append(source[occurrence.end:stop if stop is not None else len(source)])
+    ended = stop is not None
+    for index in range(occurrence.cell + 1, len(cells)):
+        if ended:
             break
-        if cell.get('cell_type') == 'markdown':
-            pieces.append(_join(cell.get('source')))
-        elif cell.get('cell_type') == 'code':
-            evidence.add_outputs(cell.get('outputs'))
+        cell = cells[index]
+        kind = cell.get('cell_type')
+        if kind == 'markdown':
+            text = _join(cell.get('source'))
+            stop = _stop_in(text, 0, occurrences, index)
+            piece = text[:stop] if stop is not None else text
+            ended = stop is not None
+            if piece.strip() or not ended:
+                pieces.append(piece)
+                span.cells.append(index)
+        elif kind == 'code':
+            span.evidence.add_outputs(cell.get('outputs'))
+            span.notes.extend(code_notes(_join(cell.get('source'))))
+            span.cells.append(index)
         else:
             continue
-        indices.append(index)
-    return _Span(_clean('\n\n'.join(pieces), extras), indices, evidence)
+        span.last_cell = index
+    span.text = _clean('\n\n'.join(p for p in pieces if p.strip()), extras)
+    return span
 
 
-def _ends_section(cell: dict) -> bool:
-    heading = re.match(r'\s*(#{1,6})\s+(.*)', _join(cell.get('source')))
-    return bool(heading) and len(heading.group(1)) <= 3 and not _ANSWER_HEADING.search(heading.group(2))
+def _stop_in(text: str, start: int, occurrences: list[_Occurrence], cell: int) -> int | None:
+    """Where the answer stops in this markdown cell: the next prompt or section heading after ``start``."""
+    stops = [o.start for o in occurrences if o.cell == cell and o.start >= start]
+    heading = _section_end(text, start)
+    if heading is not None:
+        stops.append(heading)
+    return min(stops) if stops else None
 
 
-def _answer(prompt_id: str, spans: list[_Span]) -> Answer:
+def _section_images(cells: list, occurrences: list[_Occurrence], spans: dict[str, list[_Span]]) -> int:
+    """Images saved in the code cells of the experiments section: from its heading (or the first results prompt)
+    to the end of the observations' answer (or of the plots' answer)."""
+    firsts = [o.cell for o in occurrences if o.prompt_id in ('best_result', 'plots')]
+    start = min(firsts)
+    for index in range(start, -1, -1):
+        cell = cells[index]
+        if cell.get('cell_type') == 'markdown' and _EXPERIMENTS_HEADING.search(_join(cell.get('source'))):
+            start = index
+            break
+    ends = [s.last_cell for s in spans.get('observations', []) + spans.get('plots', [])]
+    end = max(ends + [start])
+    return sum(_count_images(cells[i].get('outputs')) for i in range(start, end + 1)
+               if cells[i].get('cell_type') == 'code')
+
+
+def _count_images(outputs) -> int:
+    evidence = _Evidence()
+    evidence.add_outputs(outputs)
+    return evidence.n_images
+
+
+def _answer(prompt_id: str, spans: list[_Span], rmses: tuple[float, ...], section_images: int | None) -> Answer:
     if not spans:
         return Answer(prompt_id=prompt_id, found=False)
     # A prompt copied into an answer cell occurs twice: keep what follows each occurrence.
@@ -241,10 +304,12 @@ def _answer(prompt_id: str, spans: list[_Span]) -> Answer:
         evidence.n_images += span.evidence.n_images
         evidence.has_table |= span.evidence.has_table
         evidence.add_text(''.join(span.evidence.texts))
+    n_images = max(evidence.n_images, section_images or 0)
     return Answer(prompt_id=prompt_id, found=True, text=text,
                   cell_indices=tuple(sorted({i for s in spans for i in s.cells})),
-                  has_image=evidence.has_image, n_images=evidence.n_images, has_table=evidence.has_table,
-                  output_text=''.join(evidence.texts).lstrip('\n').rstrip())
+                  has_image=n_images > 0, n_images=n_images, has_table=evidence.has_table,
+                  output_text=''.join(evidence.texts).lstrip('\n').rstrip(),
+                  code_text='\n'.join(dict.fromkeys(n for s in spans for n in s.notes)), table_rmses=rmses)
 
 
 # ---------------------------------------------------------------- cleaning

@@ -2,6 +2,13 @@
 
 Knows nothing about files or notebooks. Every rubric item gets an ``ItemScore`` with an explicit status: an item
 whose check left no result is an 'error' that says so, never a silent 0.
+
+Deductions, as the course grades (README "Faults and deductions"): an item's points are its points less the
+rubric's deduction for each fault its check found (a fault the rubric does not list costs the item's default
+deduction, its full points unless the rubric says otherwise), never below 0, rounded to the rubric's
+``point_step`` (whole or half points by default). A result without faults (a check that could not run, results
+stored before faults existed) earns its fraction of the points. Totals are summed from the items' points exactly
+and rounded once.
 """
 from __future__ import annotations
 
@@ -10,10 +17,12 @@ from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from .late import late_penalty
-from ..model import CheckResult, CheckStatus, Item, ItemScore, Lateness, ManualScore, Rubric, Totals, status_for
+from ..model import (CheckResult, CheckStatus, Deduction, Fault, Item, ItemScore, Lateness, ManualScore, Rubric,
+                     Totals, status_for)
 from ..formatting import points as _num
 
 HIDDEN_SKIPPED = 'hidden check: run when your TA grades'
+PROVISIONAL = 'These points are provisional until a TA reads your answer.'
 Mode = Literal['grade', 'self-check']
 
 
@@ -44,18 +53,47 @@ def _manual_by_item(rubric: Rubric, manual: Iterable[ManualScore], notes: list[s
     return by_item
 
 
-def _from_result(item: Item, max_points: float, result: CheckResult | None,
-                 notes: list[str]) -> tuple[CheckStatus, float, str]:
+def to_step(points: float, step: float) -> float:
+    """``points`` rounded to the nearest multiple of ``step`` (halves up); unchanged when ``step`` is 0."""
+    if step <= 0:
+        return float(points) + 0.0
+    return math.floor(float(points) / step + 0.5 + 1e-9) * step + 0.0
+
+
+def _status(points: float, max_points: float) -> CheckStatus:
+    return status_for(points / max_points) if max_points > 0 else 'pass' if points >= max_points else 'fail'
+
+
+def charged(rubric: Rubric, item: Item, result: CheckResult) -> tuple[Deduction, ...]:
+    """The deduction each fault of ``result`` costs, with the rubric's message (or the catalogue's words)."""
+    from ..checks.runner import fault_catalogue
+    catalogue = fault_catalogue(item)
+    out = []
+    for fault in result.faults:
+        rule = rubric.deduction_for(item, fault.id)
+        label = rule.message or catalogue.get(fault.id, '') or fault.id.split('.', 1)[-1].replace('_', ' ')
+        count = max(1, int(fault.count))
+        out.append(Deduction(fault.id, float(rule.points) * count, f'{label} (×{count})' if count > 1 else label))
+    return tuple(out)
+
+
+def _from_result(rubric: Rubric, item: Item, max_points: float, result: CheckResult | None,
+                 notes: list[str]) -> tuple[CheckStatus, float, str, tuple[Deduction, ...]]:
     if result is None:
-        return 'error', 0.0, f"not graded: its check '{item.check}' produced no result"
+        return 'error', 0.0, f"not graded: its check '{item.check}' produced no result", ()
+    message = result.message or (item.pass_message if result.status == 'pass' else item.fail_message)
+    if result.faults and result.status not in ('error', 'skipped'):
+        deductions = charged(rubric, item, result)
+        points = to_step(max(0.0, max_points - sum(d.points for d in deductions)), rubric.point_step)
+        status = result.status if item.advisory else _status(points, max_points)
+        return status, points, result.message, deductions
     fraction = float(result.fraction)
     if not math.isfinite(fraction):
-        return 'error', 0.0, f'not graded: its check returned an invalid fraction ({result.fraction})'
+        return 'error', 0.0, f'not graded: its check returned an invalid fraction ({result.fraction})', ()
     if not 0.0 <= fraction <= 1.0:
         notes.append(f'{item.id}: check returned fraction {fraction:g}, clamped to [0, 1]')
         fraction = min(1.0, max(0.0, fraction))
-    message = result.message or (item.pass_message if result.status == 'pass' else item.fail_message)
-    return result.status, _r(max_points * fraction), message
+    return result.status, to_step(max_points * fraction, rubric.point_step), message, ()
 
 
 def _apply_manual(item: Item, m: ManualScore, status: CheckStatus, message: str,
@@ -67,13 +105,11 @@ def _apply_manual(item: Item, m: ManualScore, status: CheckStatus, message: str,
         notes.append(f'manual score {_num(points)} for {item.id} is outside 0–{_num(item.points)}: '
                      f'clamped to {_num(clamped)}')
         points = clamped
-    points = _r(points)
     if status == 'error' and message.startswith('not graded:'):
         message = 'graded by your TA'
     if m.comment:
         message = f'{message} — TA: {m.comment}' if message else f'TA: {m.comment}'
-    new_status = status_for(points / item.points) if item.points else 'pass'
-    return new_status, points, message
+    return _status(points, item.points), points, message
 
 
 def score_items(rubric: Rubric, results: Mapping[str, CheckResult], manual: Iterable[ManualScore] = (),
@@ -85,22 +121,31 @@ def score_items(rubric: Rubric, results: Mapping[str, CheckResult], manual: Iter
     for item in rubric.items:
         max_points = 0.0 if item.advisory else _r(item.points)
         m = overrides.get(item.id)
+        result = results.get(item.id)
+        deductions: tuple[Deduction, ...] = ()
         if mode == 'self-check' and item.visibility == 'hidden':
             # whatever the caller passed, a self-check never shows a hidden check's verdict
-            status, points, message, is_manual = 'skipped', 0.0, HIDDEN_SKIPPED, False
+            status, points, message, is_manual, result = 'skipped', 0.0, HIDDEN_SKIPPED, False, None
         else:
-            status, points, message = _from_result(item, max_points, results.get(item.id), notes)
+            status, points, message, deductions = _from_result(rubric, item, max_points, result, notes)
             is_manual = False
             if m is not None and item.advisory:
                 notes.append(f'manual score for {item.id} ignored: advisory items are not scored')
             elif m is not None:
                 status, points, message = _apply_manual(item, m, status, message, notes)
+                deductions = tuple(rubric.deduction_for(item, d) for d in m.deductions)
                 is_manual = True
         if item.advisory:
             points = 0.0
+        fix = result.message if result is not None and result.faults and not is_manual else ''
+        provisional = item.manual and not is_manual and status not in ('skipped', 'error')
+        if provisional:
+            message = f'{message} {PROVISIONAL}'.strip()
         scores.append(ItemScore(id=item.id, title=item.title, category=item.category, visibility=item.visibility,
                                 status=status, points=points, max_points=max_points, message=message,
-                                manual=is_manual))
+                                manual=is_manual, deductions=deductions, fix=fix,
+                                stand_ins=tuple(result.stand_ins) if result is not None else (),
+                                provisional=provisional))
     unknown = sorted(set(results) - {it.id for it in rubric.items})
     if unknown:
         notes.append(f'results for items not in the rubric ignored: {", ".join(unknown)}')
@@ -112,12 +157,12 @@ def category_totals(rubric: Rubric, items: Iterable[ItemScore], notes: list[str]
     columns = {'code': 0.0, 'discussion': 0.0, 'extra_credit': 0.0}
     items = list(items)
     for cat in rubric.categories:
-        earned = _r(sum(it.points for it in items if it.category == cat.id))
-        if earned > cat.points:
+        earned = math.fsum(it.points for it in items if it.category == cat.id)
+        if earned > cat.points + 1e-9:
             notes.append(f'{cat.title}: items add up to {_num(earned)}, capped at the category\'s {_num(cat.points)}')
-            earned = _r(cat.points)
+            earned = float(cat.points)
         columns[_totals_field(cat.id, cat.extra)] += earned
-    return {k: _r(v) for k, v in columns.items()}
+    return columns
 
 
 def score(rubric: Rubric, results: Mapping[str, CheckResult], manual: Iterable[ManualScore] = (),
@@ -141,12 +186,13 @@ def score(rubric: Rubric, results: Mapping[str, CheckResult], manual: Iterable[M
     notes: list[str] = []
     items = score_items(rubric, results, manual, mode, notes)
     cols = category_totals(rubric, items, notes)
-    raw = _r(cols['code'] + cols['discussion'] + cols['extra_credit'])
+    raw = math.fsum(cols.values())      # exact: rounded once, below
     penalty = 0.0
     if mode == 'grade':
         penalty, _days, why = late_penalty(rubric.late_policy, lateness, raw)
         if lateness is not None:
             notes.append(f'Late policy: {why}')
-    totals = Totals(code=cols['code'], discussion=cols['discussion'], extra_credit=cols['extra_credit'],
-                    raw=raw, late_penalty=_r(penalty), final=_r(raw - penalty))
+    totals = Totals(code=_r(cols['code']), discussion=_r(cols['discussion']),
+                    extra_credit=_r(cols['extra_credit']), raw=_r(raw), late_penalty=_r(penalty),
+                    final=_r(raw - penalty))
     return items, totals, notes

@@ -3,6 +3,11 @@
 Both are rendered from the same list of blocks, so they carry the same information. Only ``ItemScore``
 messages are shown: they are written to be safe for hidden checks, and ``CheckResult.details`` (the TA's
 material, which may hold hidden inputs) never reaches this module.
+
+Written as the course's TAs write feedback (README "Faults and deductions"): an item with full points says only its
+title and points; an item that lost points gets one line per deduction ("−5: grad_relu is 1 at 0 ..."), the rubric's
+words for the fault, then one "How to fix" line with what the checks found in this notebook; items judged with a
+correct copy of another function say so; extra credit not attempted is one line; a perfect score says "Great job!".
 """
 from __future__ import annotations
 
@@ -20,8 +25,10 @@ STATUS_LABELS = {
     'not-a-notebook': 'not a notebook',
     'invalid-notebook': 'notebook could not be read',
     'empty': 'empty notebook',
+    'no-code': 'no code cell',
 }
 MINUS = '\u2212'    # a real minus sign: '-10' reads as a hyphenated word in some fonts
+PROVISIONAL_TAG = ' (provisional until your TA reads it)'
 
 
 @dataclass
@@ -43,39 +50,84 @@ def _extra_ids(rubric: Rubric) -> set[str]:
     return {c.id for c in rubric.categories if c.extra}
 
 
-def item_line(item: ItemScore, rubric: Rubric) -> tuple[str, str]:
-    """(css class, text) of one item: '✓ use (10/10)', '−10 adam: …', '−5 partition (5/10): …'."""
-    name = item.id
+def _title(item: ItemScore) -> str:
+    name = item.title or item.id
     if item.visibility == 'hidden':
-        name += ' [hidden]'
-    if item.status == 'error':
-        name += ' [error]'
-    if item.manual:
-        name += ' [TA]'
-    msg = f': {item.message}' if item.message else ''
+        name += ' (hidden check)'
+    return name
+
+
+def _sentence(text: str) -> str:
+    text = ' '.join(text.split())
+    return text if not text or text.endswith(('.', '!', '?')) else text + '.'
+
+
+def _judged_with(item: ItemScore) -> str:
+    if not item.stand_ins:
+        return ''
+    names = ' and '.join(item.stand_ins)
+    return (f'Judged with a correct {names} in place of yours, so a fault there is charged once, under its own '
+            'item.')
+
+
+MISSING = ('.not_implemented', '.upstream_missing', '.not_attempted')
+
+
+def _only_missing(item: ItemScore) -> bool:
+    """Work not done: the deduction says it all, a "How to fix" would only repeat it."""
+    return bool(item.deductions) and all(d.id.endswith(MISSING) for d in item.deductions)
+
+
+def _not_attempted(item: ItemScore) -> bool:
+    return any(d.id.endswith('.not_attempted') for d in item.deductions)
+
+
+def item_line(item: ItemScore, rubric: Rubric) -> tuple[str, str]:
+    """(css class, text) of one item: its title and points, then a line per deduction and one "How to fix"."""
     p, m = _num(item.points), _num(item.max_points)
-    lost = round(item.max_points - item.points, 2)
+    head = f'{_title(item)}: {p}/{m}'
+    provisional = PROVISIONAL_TAG if item.provisional else ''
     if item.status == 'skipped':
-        return 'skipped', f'○ {name} [skipped] ({m} points){msg}'
+        return 'skipped', f'○ {_title(item)}: {m} points, not run: {item.message}'
     if _is_advisory(item, rubric):
-        return 'advisory', f'ℹ {name} [advisory, no points]{msg}'
-    if lost <= 0:
-        # a pass message only repeats the tick; a TA's comment on full marks is worth keeping
-        return 'full', f'✓ {name} ({p}/{m})' + (msg if item.manual else '')
-    warn = '⚠ ' if item.status == 'error' else ''
-    if item.category in _extra_ids(rubric):
-        # extra credit not earned is not a deduction: show what was added
-        return 'extra', f'{warn}+{p} {name} ({p}/{m}){msg}'
-    if item.points <= 0:
-        return 'error' if warn else 'lost', f'{warn}{MINUS}{_num(lost)} {name}{msg}'
-    return 'error' if warn else 'partial', f'{warn}{MINUS}{_num(lost)} {name} ({p}/{m}){msg}'
+        if item.status == 'pass':
+            return 'full', f'✓ {item.title}'
+        return 'advisory', f'ℹ {item.title}: {_sentence(item.fix or item.message)}'
+    if item.status == 'error':
+        return 'error', f'⚠ {head}: {_sentence(item.message)}'
+    extra = item.category in _extra_ids(rubric)
+    if extra and _not_attempted(item) and not item.manual:
+        return 'extra', f'○ {_title(item)}: not attempted (extra credit, nothing taken off)'
+    lines = []
+    lost = round(item.max_points - item.points, 2)
+    if lost <= 0 and not item.deductions:
+        lines.append(f'✓ {head}{provisional}')
+    else:
+        lines.append(f'{"+" + p if extra else "✗" if item.points <= 0 else "~"} {head}{provisional}')
+        for d in item.deductions:
+            lines.append(f'{MINUS}{_num(d.points)}: {_sentence(d.message or d.id)}')
+        if not item.deductions and lost > 0 and not item.manual:
+            lines.append(f'{MINUS}{_num(lost)}: {_sentence(item.message)}')
+    if item.manual:
+        comment = item.message.split(' — TA: ', 1)[1] if ' — TA: ' in item.message else \
+            item.message[4:] if item.message.startswith('TA: ') else ''
+        lines.append(f'Graded by your TA{": " + comment if comment else "."}')
+    elif item.fix and (item.deductions or lost > 0) and not _only_missing(item):
+        lines.append(f'How to fix: {_sentence(item.fix)}')
+    judged = _judged_with(item)
+    if judged:
+        lines.append(judged)
+    css = 'full' if lost <= 0 else 'extra' if extra else 'lost' if item.points <= 0 else 'partial'
+    return css, '\n'.join(lines)
 
 
-def _full_marks(result: SubmissionResult, rubric: Rubric) -> bool:
+def _great_job(result: SubmissionResult, rubric: Rubric) -> bool:
+    """Every point of the assignment (extra credit does not make up for one lost), and no penalty bringing the
+    total below them: never under a total below the maximum."""
     if result.status != 'graded' or result.totals is None:
         return False
-    earned = result.totals.code + result.totals.discussion
-    return rubric.points_possible() > 0 and earned >= rubric.points_possible() - 1e-9
+    t, possible = result.totals, rubric.points_possible() - 1e-9
+    return possible > 0 and t.code + t.discussion >= possible and t.final >= possible
 
 
 def _summary(result: SubmissionResult, rubric: Rubric) -> list[_Block]:
@@ -97,8 +149,8 @@ def _summary(result: SubmissionResult, rubric: Rubric) -> list[_Block]:
     blocks.append(_Block('para', f'Raw score {_num(t.raw)} (code {_num(t.code)}, discussion {_num(t.discussion)}, '
                                  f'extra credit {_num(t.extra_credit)}) · late penalty {penalty} · '
                                  f'final {_num(t.final)}', 'breakdown'))
-    if _full_marks(result, rubric):
-        blocks.append(_Block('para', 'Full marks: you earned every point of the assignment. Well done!', 'congrats'))
+    if _great_job(result, rubric) and not self_check:
+        blocks.append(_Block('para', 'Great job!', 'congrats'))
     elif self_check and result.status == 'graded' and result.items and all(
             it.status == 'skipped' or it.points >= it.max_points for it in result.items
             if it.category not in _extra_ids(rubric)):

@@ -109,9 +109,15 @@ def _fill(message: str, params: dict) -> str:
     return _PLACEHOLDER.sub(lambda m: fmt_number(params[m[1]]) if m[1] in params else m[0], message)
 
 
+def _default_deduction(value) -> float | None:
+    """'full' or absent -> None (the item's full points); a number -> that many points."""
+    return None if value is None or value == 'full' else float(value)
+
+
 def rubric_from_dict(data: dict, source: str | Path | None = None) -> Rubric:
     """The Rubric of YAML data that grader.rubric.load has validated (this assumes a valid shape)."""
     a, lp, defaults = data['assignment'], data['late_policy'], LatePolicy()
+    scoring = data.get('scoring') or {}
     late = LatePolicy(enabled=lp['enabled'], **{k: float(lp.get(k, getattr(defaults, k)))
                                                  for k in ('points_per_day', 'grace_minutes', 'floor')})
     items = []
@@ -124,7 +130,8 @@ def rubric_from_dict(data: dict, source: str | Path | None = None) -> Rubric:
                           fail_message=_fill(messages.get('fail', ''), shown), advisory=d.get('advisory', False),
                           deductions=tuple(Deduction(x['id'], float(x['points']), _fill(x.get('message', ''), shown))
                                            for x in d.get('deductions') or ()),
-                          manual=d.get('manual', False)))
+                          manual=d.get('manual', False),
+                          default_deduction=_default_deduction(d.get('default_deduction'))))
     optional = {'notebook_pattern': a['notebook_pattern']} if 'notebook_pattern' in a else {}
     return Rubric(title=a['title'], canvas_assignment_id=a.get('canvas_assignment_id'), due=a.get('due'),
                   categories=tuple(Category(c['id'], c['title'], float(c['points']), c.get('extra', False))
@@ -133,7 +140,8 @@ def rubric_from_dict(data: dict, source: str | Path | None = None) -> Rubric:
                   aliases={k: tuple(v) for k, v in (data.get('aliases') or {}).items()},
                   source=None if source is None else str(source),
                   withheld_points={k: float(v) for k, v in (data.get('withheld_points') or {}).items()},
-                  **optional)
+                  point_step=float(scoring.get('point_step', 0.5)),
+                  default_deduction=_default_deduction(scoring.get('default_deduction')), **optional)
 
 
 def public_only(rubric: Rubric) -> Rubric:
@@ -167,6 +175,8 @@ def rubric_to_dict(rubric: Rubric) -> dict:
         if it.deductions:
             d['deductions'] = [{'id': x.id, 'points': num(x.points), **({'message': x.message} if x.message else {})}
                                for x in it.deductions]
+        if it.default_deduction is not None:
+            d['default_deduction'] = num(it.default_deduction)
         return d
 
     lp = rubric.late_policy
@@ -178,6 +188,10 @@ def rubric_to_dict(rubric: Rubric) -> dict:
            'categories': [{'id': c.id, 'title': c.title, 'points': num(c.points), **({'extra': True} if c.extra
                                                                                      else {})}
                           for c in rubric.categories]}
+    if rubric.point_step != 0.5 or rubric.default_deduction is not None:
+        out['scoring'] = {'point_step': num(rubric.point_step),
+                          'default_deduction': 'full' if rubric.default_deduction is None
+                          else num(rubric.default_deduction)}
     if rubric.aliases:
         out['aliases'] = {k: list(v) for k, v in rubric.aliases.items()}
     out['items'] = [item(it) for it in rubric.items]

@@ -8,6 +8,7 @@ problem is mapped to the line of the offending key by composing the YAML node tr
 from __future__ import annotations
 
 import difflib
+import textwrap
 import json
 import re
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ..checks import CHECK_NAMES
+from ..checks import check_names
 from ..model import Rubric
 from ..resources import rubric_file
 from .params import item_param_problems
@@ -60,7 +61,11 @@ def default_rubric_path() -> Path:
 
 @lru_cache(maxsize=1)
 def _schema() -> dict:
-    return json.loads(rubric_file(SCHEMA_FILE).read_text(encoding='utf-8'))
+    """The rubric's JSON Schema, with the names of the checks that exist: a check is registered in one place (its
+    module's CHECKS), not also in the schema file."""
+    schema = json.loads(rubric_file(SCHEMA_FILE).read_text(encoding='utf-8'))
+    schema['$defs']['item']['properties']['check']['enum'] = list(check_names())
+    return schema
 
 
 # ---------------------------------------------------------------- locations and wording
@@ -195,8 +200,10 @@ def _schema_problems(data: Any, lines: dict) -> list[Problem]:
             want = ' or '.join(filter(None, (', '.join(names[:-1]), names[-1])))
             add(f'{place} must be {want}, not {_shown(value)}{hint}')
         elif kind == 'enum' and path[-1:] == ('check',):
-            names = _suggest(value, CHECK_NAMES) or f"; known checks: {', '.join(CHECK_NAMES)}"
+            names = _suggest(value, check_names()) or f"; known checks: {', '.join(check_names())}"
             add(f"unknown check {_shown(value)} in {_name(path[:-1], data)}{names}")
+        elif kind == 'anyOf' and path[-1:] == ('default_deduction',):
+            add(f'{place} must be a number of points or the word full, not {_shown(value)}')
         elif kind == 'enum':
             add(f"{place} must be one of {', '.join(map(str, expected))}, not {_shown(value)}"
                 f"{_suggest(value, expected)}")
@@ -253,7 +260,7 @@ def _meaning_problems(data: Any, lines: dict) -> list[Problem]:
             sums[cat] += points
         else:       # unusable points, or no usable category: which total it was meant for is unknown
             unsure.update([cat] if isinstance(cat, str) else declared)
-        item_param_problems(item, CHECK_NAMES, add, ('items', i), name)
+        item_param_problems(item, check_names(), add, ('items', i), name)
         if item.get('advisory') is True and _is_number(points) and points != 0:
             add(('items', i, 'points'), f'{name} is advisory (reported, never scored): its points must be 0, '
                 f'not {fmt_number(points)}')
@@ -268,6 +275,8 @@ def _meaning_problems(data: Any, lines: dict) -> list[Problem]:
             also = f' + {fmt_number(held)} withheld' if held else ''
             add(('categories', i, 'points'), f"category '{cid}': items add up to {fmt_number(sums[cid])}{also}, "
                 f'category says {fmt_number(points)}')
+    from .faults import deduction_problems
+    deduction_problems(data, add)
     due = data['assignment'].get('due') if isinstance(data.get('assignment'), dict) else None
     form = _schema()['properties']['assignment']['properties']['due']['pattern']
     if isinstance(due, str) and re.match(form, due):    # other forms: the schema has reported them
@@ -363,11 +372,12 @@ def rubric_command(path: str | Path, action: str) -> tuple[int, str]:
     if rubric is None:
         return code, text
     if action == 'show':
-        out = rubric_table(rubric)
+        from .faults import fault_table
+        out = rubric_table(rubric) + '\n' + fault_table(rubric)
     else:
         parts = ' + '.join(f"{c.id.replace('_', ' ')} {fmt_number(c.points)}" for c in rubric.categories)
         held = sum(rubric.withheld_points.values())
         also = f' ({fmt_number(held)} points of hidden items withheld)' if held else ''
         out = f'{path}: OK — {len(rubric.items)} items, {parts}{also}'
-    warnings = [f'{path}: warning: {w}' for w in rubric_warnings(rubric)]
+    warnings = [textwrap.fill(f'{path}: warning: {w}', 118, subsequent_indent='    ') for w in rubric_warnings(rubric)]
     return 0, '\n'.join([out.rstrip('\n')] + warnings) + ('\n' if action == 'show' else '')
