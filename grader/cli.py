@@ -132,6 +132,11 @@ def cmd_rescore(args) -> int:
     return 0
 
 
+def cmd_review(args) -> int:
+    from .review.serve import run_command
+    return run_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='grader', description='Autograder for Assignment 2 notebooks.')
     parser.add_argument('--version', action='version', version=f'grader {__version__}')
@@ -167,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--rubric', help='rubric YAML (default: the bundled A2 rubric)')
     p.add_argument('--roster', help='Canvas gradebook export CSV')
     p.set_defaults(func=cmd_rescore)
+
+    p = sub.add_parser('review', help='grade the written answers question by question in a browser (TAs)')
+    p.add_argument('out', help='the folder `grader grade` wrote')
+    p.add_argument('--host', default='127.0.0.1', help='address to listen on (default 127.0.0.1: this machine only)')
+    p.add_argument('--port', type=int, default=0, help='port (default 0: a free one)')
+    p.add_argument('--no-browser', action='store_true', help='print the address without opening a browser')
+    p.add_argument('--ta', help="your name in the audit log (default: your login name)")
+    p.add_argument('--rubric', help='rubric YAML (default: the bundled A2 rubric)')
+    p.add_argument('--roster', help='Canvas gradebook export CSV, for the export button')
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser('rubric', help='validate or show a rubric YAML (instructors)')
     rsub = p.add_subparsers(dest='rubric_command', metavar='ACTION', required=True)

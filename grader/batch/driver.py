@@ -232,7 +232,9 @@ def export_all(out: Path, records, rubric: Rubric, roster_path: Path | None) -> 
     write_results_csv(out / 'results.csv', records, rubric)
     write_results_json(out / 'results.json', records, rubric)
     write_feedback(out, records, rubric)
-    write_class_report(out / 'report.html', records, rubric, warnings)
+    from ..review.views import similarity_report
+    # similar code and answers, stored in the gradebook and computed again only when the notebooks changed
+    write_class_report(out / 'report.html', records, rubric, warnings, similarity_html=similarity_report(out))
     return {'grades': out / 'grades.csv', 'results_csv': out / 'results.csv', 'results_json': out / 'results.json',
             'feedback': out / 'feedback', 'report': out / 'report.html',
             'gradebook': out / 'gradebook.sqlite'}, warnings

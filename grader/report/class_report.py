@@ -185,8 +185,9 @@ def _summary(records, rubric: Rubric, finals: list[float]) -> str:
 
 
 def write_class_report(path: str | Path, results: Iterable[tuple[Mapping[str, Any], Any]], rubric: Rubric,
-                       warnings: Iterable[str] = ()) -> Path:
-    """Write report.html; ``warnings`` (e.g. from ``write_grades_csv``) are listed near the top."""
+                       warnings: Iterable[str] = (), similarity_html: str | None = None) -> Path:
+    """Write report.html; ``warnings`` (e.g. from ``write_grades_csv``) are listed near the top;
+    ``similarity_html``: the similar-pairs section grader.review.views.similarity_report built (already escaped)."""
     records = as_records(results)
     finals = [r.totals.final for _, r in records if r.totals is not None and r.status not in NO_GRADE]
     extra = sum(c.points for c in rubric.categories if c.extra)
@@ -206,6 +207,8 @@ def write_class_report(path: str | Path, results: Iterable[tuple[Mapping[str, An
         '<h2>Needs a look: errors, time-outs, flags</h2>', _problems(records, rubric),
         '<h2>All students</h2>', _students(records, rubric),
     ]
+    if similarity_html is not None:
+        sections[-2:-2] = ['<h2>Similar submissions</h2>', similarity_html]
     page = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<title>{esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n'
