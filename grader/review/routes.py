@@ -79,14 +79,14 @@ def register(app: Flask) -> None:
         order = [students[(start + direction * k) % len(students)] for k in range(len(students))]
         holder = None
         for candidate in order:
-            if candidate is not wanted and candidate.key in marks:
+            if candidate.key != wanted.key and candidate.key in marks:
                 continue
             try:
                 store().claim(candidate.key, item.id, ta=ta(), desk=desk(), seconds=settings().claim_seconds)
             except Claimed as exc:
                 holder = holder or exc.ta
                 continue
-            return jsonify(submission=candidate.number, moved=candidate is not wanted, claimed_by=holder)
+            return jsonify(submission=candidate.number, moved=candidate.key != wanted.key, claimed_by=holder)
         return jsonify(error='every answer left is open at another desk', claimed_by=holder), 409
 
     @app.post('/api/release')
