@@ -457,7 +457,8 @@ REYES_CODE = (
                                 rmse(nnet.use(Xvalidate), Tvalidate),
                                 rmse(nnet.use(Xtest), Ttest)])
     return pd.DataFrame(results, columns=['epochs', 'nh', 'lr', 'act func',
-                                          'RMSE Train', 'RMSE Val', 'RMSE Test'])''', '''    Xtr, Ttr, Xval, Tval, Xte, Tte = partition(X, T, n_folds)
+                                          'RMSE Train', 'RMSE Val', 'RMSE Test'])''',
+     '''    Xtr, Ttr, Xval, Tval, Xte, Tte = partition(X, T, n_folds)
 
     def error_of(network, inputs, targets):
         return np.sqrt(np.mean((network.use(inputs) - targets) ** 2))

@@ -212,7 +212,8 @@ def test_changing_a_deductions_points_rescores_every_answer_it_was_applied_to(fo
     short = 'observations_3.fewer_than_three'
     for n in (1, 2, 3):
         c.post('/api/scores', json={'submission': n, 'item': 'observations_3', 'deductions': [short]})
-    c.post('/api/scores', json={'submission': 4, 'item': 'observations_3', 'deductions': ['observations_3.wrong_claim']})
+    c.post('/api/scores', json={'submission': 4, 'item': 'observations_3',
+                                'deductions': ['observations_3.wrong_claim']})
     c.post('/api/scores', json={'submission': 5, 'item': 'observations_3', 'points': 6})
     r = c.post('/api/deductions', json={'id': short, 'points': 4})
     assert r.status_code == 200 and r.json['rescored'] == 3
@@ -274,7 +275,8 @@ def test_a_claim_expires_when_its_desk_is_gone(folder):
 def test_a_killed_desk_loses_no_saved_score(folder):
     c = client(folder)
     for n in (1, 2, 3):
-        assert c.post('/api/scores', json={'submission': n, 'item': 'discussion_present', 'points': n}).status_code == 200
+        saved = c.post('/api/scores', json={'submission': n, 'item': 'discussion_present', 'points': n})
+        assert saved.status_code == 200
     del c
     fresh = client(folder, desk='new')
     assert {a['submission']: a['points'] for a in answers(fresh, 'discussion_present') if a['points'] is not None} == {

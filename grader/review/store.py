@@ -242,7 +242,8 @@ class ReviewStore:
     def _state(self, key: str, item_id: str) -> dict[str, Any]:
         manual = self.db.execute('SELECT points, comment FROM manual_scores WHERE student_key=? AND item_id=?',
                                  (key, item_id)).fetchone()
-        mark = self.db.execute('SELECT * FROM review_marks WHERE student_key=? AND item_id=?', (key, item_id)).fetchone()
+        mark = self.db.execute('SELECT * FROM review_marks WHERE student_key=? AND item_id=?',
+                               (key, item_id)).fetchone()
         return {'manual': None if manual is None else [manual['points'], manual['comment']],
                 'mark': None if mark is None else {k: mark[k] for k in mark.keys()}}
 

@@ -36,7 +36,8 @@ def describe(pair: sim.Pair) -> str:
         d = pair.detail
         return (f"{d['share_a']:.0%} of the first's own code is in the second, {d['share_b']:.0%} the other way "
                 '(starter code and code a third of the class shares not counted)')
-    return '; '.join(f'{PROMPT_TITLES.get(p, p)}: {s:.0%} of word 5-grams shared' for p, s in pair.detail['prompts'].items())
+    return '; '.join(f'{PROMPT_TITLES.get(p, p)}: {s:.0%} of word 5-grams shared'
+                     for p, s in pair.detail['prompts'].items())
 
 
 def _segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:

@@ -11,7 +11,11 @@ async function api(method, path, body, desk) {
   const response = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body),
                                       credentials: 'same-origin'});
   const data = await response.json().catch(() => ({error: `HTTP ${response.status}`}));
-  if (!response.ok) { const e = new Error(data.error || `HTTP ${response.status}`); e.status = response.status; e.data = data; throw e; }
+  if (!response.ok) {
+    const error = new Error(data.error || `HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
   return data;
 }
 
@@ -77,8 +81,11 @@ class Desk {
     const answer = this.answers[index];
     if (!answer) return null;
     try {
-      const got = await api('POST', '/api/claim', {item: this.item, submission: answer.submission, direction, ungraded}, this);
-      if (got.moved && !quiet) say(`#${answer.submission} is open at ${got.claimed_by}'s desk: here is #${got.submission}.`);
+      const got = await api('POST', '/api/claim',
+                            {item: this.item, submission: answer.submission, direction, ungraded}, this);
+      if (got.moved && !quiet) {
+        say(`#${answer.submission} is open at ${got.claimed_by}'s desk: here is #${got.submission}.`);
+      }
       return this.answers.findIndex((a) => a.submission === got.submission);
     } catch (e) {
       if (!quiet) say(e.status === 409 ? 'Every answer left is open at another desk.' : e.message);
@@ -107,7 +114,12 @@ class Desk {
     const tables = $('tables'); tables.replaceChildren();
     for (const t of a.tables) { const pre = document.createElement('pre'); pre.textContent = t; tables.append(pre); }
     const images = $('images'); images.replaceChildren();
-    for (const src of a.images) { const img = document.createElement('img'); img.src = src; img.alt = 'plot saved in the notebook'; images.append(img); }
+    for (const src of a.images) {
+      const img = document.createElement('img');
+      img.src = src;
+      img.alt = 'plot saved in the notebook';
+      images.append(img);
+    }
     $('points').textContent = a.points === null ? '–' : String(a.points);
     $('graded-by').textContent = a.points === null ? 'not graded yet' : `by ${a.graded_by}`;
     $('provisional').textContent = a.provisional_points === null ? 'none' : `${a.provisional_points} / ${this.max}`;
@@ -130,9 +142,11 @@ class Desk {
   async save(change) {
     const a = this.current;
     const payload = {item: this.item, submission: a.submission, comment: a.comment || '', ...change};
+    say(`Saving #${a.submission}…`);
     try {
       const saved = await api('POST', '/api/scores', payload, this);
-      Object.assign(a, {points: saved.points, comment: saved.comment, deductions: saved.deductions, graded_by: this.ta, from_desk: true});
+      Object.assign(a, {points: saved.points, comment: saved.comment, deductions: saved.deductions,
+                        graded_by: this.ta, from_desk: true});
       if (saved.comment && !this.bank.includes(saved.comment)) this.bank.unshift(saved.comment);
       say(`Saved #${a.submission}: ${saved.points} / ${this.max}.`);
       this.render();
@@ -190,7 +204,8 @@ class Desk {
       const data = await api('POST', '/api/undo', {}, this);
       if (!data.undone) { say('Nothing to undo.'); return; }
       await this.reload();
-      const at = data.undone.item === this.item ? this.answers.findIndex((a) => a.submission === data.undone.submission) : -1;
+      const at = data.undone.item !== this.item ? -1
+        : this.answers.findIndex((a) => a.submission === data.undone.submission);
       if (at >= 0) this.index = at;
       this.render();
       say(`Undone on #${data.undone.submission} (${data.undone.item}).`);
