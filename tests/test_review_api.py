@@ -349,3 +349,17 @@ def test_grader_review_on_a_wrong_folder_is_one_line_and_exit_2(tmp_path, make):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stdout == ''
     assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith('grader review: ')
+
+
+def test_similar_pairs_at_the_desk_are_anonymous_and_side_by_side(folder):
+    c = client(folder)
+    listing = c.get('/similar')
+    assert listing.status_code == 200
+    text = listing.get_data(as_text=True)
+    assert text.count('side by side') == 2 and 'Reyes' not in text and 'Quinn' not in text
+    pair = c.get('/similar/1')
+    page = pair.get_data(as_text=True)
+    assert pair.status_code == 200 and '<mark>' in page and 'Reyes' not in page
+    assert c.get('/similar/99').status_code == 404
+    static = (folder / 'similarity' / 'pair-1.html').read_text(encoding='utf-8')
+    assert 'Reyes, Dana' in static and '<mark>' in static and '<style>' in static

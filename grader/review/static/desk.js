@@ -189,7 +189,8 @@ class Desk {
       this.renderBank();
     } else if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
-      const applied = this.current.from_desk === false ? [] : this.current.deductions;
+      const known = this.deductions.map((d) => d.id);
+      const applied = this.current.from_desk === false ? [] : this.current.deductions.filter((id) => known.includes(id));
       this.current.comment = $('comment').value.trim();
       this.closeComment();
       this.save({deductions: applied});
