@@ -183,3 +183,14 @@ def test_a_missing_notebook_says_why(tmp_path):
     broken = tmp_path / 'broken.ipynb'
     broken.write_text('{"cells": [')
     assert 'not valid JSON' in NotebookAnswers().answer(str(broken), item).problem
+
+
+def test_without_the_review_extra_the_export_goes_on_and_says_why(tmp_path, monkeypatch):
+    from grader.review.views import similarity_report
+    monkeypatch.setitem(__import__('sys').modules, 'copydetect', None)
+    copy = work('3', starter_code() + COPY_OF_A, ANSWER_A)
+    found, notes = sim.find_pairs(class_of(copy))
+    assert {(p.kind, p.a, p.b) for p in found} == {('text', '1', '3')}
+    assert notes and 'review extra' in notes[0]
+    monkeypatch.setitem(__import__('sys').modules, 'jinja2', None)
+    assert "pip install 'a2-grader[review]'" in similarity_report(tmp_path)

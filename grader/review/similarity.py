@@ -118,6 +118,8 @@ def _common(sets: list[set], n: int) -> set:
 
 # ---------------------------------------------------------------- code
 def code_pairs(works: list[Work], starter_code: str) -> list[Pair]:
+    import matplotlib
+    matplotlib.use('Agg')       # copydetect imports pyplot; the grader never opens a window
     from copydetect import CodeFingerprint, compare_files
 
     def fingerprint(code: str, boilerplate=None):

@@ -97,6 +97,11 @@ def similarity_report(out: str | Path) -> str:
     section. Never raises: a failure is said in the section (flags are advice, the export must go on)."""
     out = Path(out)
     try:
+        import jinja2  # noqa: F401
+    except ImportError:
+        return ('<p class="warn">Similarity flags not computed: install the review extra '
+                "(pip install 'a2-grader[review]').</p>")
+    try:
         with Gradebook(out / FILENAME) as gb:
             pairs = sim.refresh(gb)
             notes = sim.stored_notes(gb)
