@@ -52,12 +52,18 @@ def _segments(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
 
 
 def _shared_word_spans(text: str, shared: set[str]) -> list[list[int]]:
-    words = list(re.finditer(r'[^\W_]+', text.lower()))
+    words = list(re.finditer(r'[^\W_]+', text))     # offsets in the text as written
     n, marked = sim.SHINGLE_WORDS, set()
     for i in range(len(words) - n + 1):
-        if ' '.join(w.group() for w in words[i:i + n]) in shared:
+        if ' '.join(w.group().lower() for w in words[i:i + n]) in shared:
             marked.update(range(i, i + n))
-    return [[words[i].start(), words[i].end()] for i in sorted(marked)]
+    spans: list[list[int]] = []
+    for i in sorted(marked):
+        if spans and i - 1 in marked:     # one mark over a run of shared words, spaces included
+            spans[-1][1] = words[i].end()
+        else:
+            spans.append([words[i].start(), words[i].end()])
+    return spans
 
 
 def pair_context(pair: sim.Pair, a: Student, b: Student, label: Callable[[Student], str]) -> dict[str, Any]:
