@@ -6,6 +6,7 @@ Works on a copy of the folder (the desk writes marks); needs Playwright for Pyth
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -36,8 +37,9 @@ def main(graded: Path, png: Path) -> None:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f'http://127.0.0.1:{server.server_port}'
         with sync_playwright() as p:
+            env = {**os.environ, 'HOME': tmp, 'XDG_CONFIG_HOME': f'{tmp}/.config'}    # chromium's crash database
             context = p.chromium.launch_persistent_context(str(Path(tmp) / 'profile'), headless=True, args=ARGS,
-                                                           executable_path='/usr/bin/chromium',
+                                                           executable_path='/usr/bin/chromium', env=env,
                                                            viewport={'width': 1360, 'height': 860})
             page = context.new_page()
             page.goto(f'{base}/?token=screenshot')

@@ -1,6 +1,7 @@
 """The review desk in a real browser: Playwright drives Debian's chromium (never a browser Playwright downloads)."""
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -28,12 +29,15 @@ def graded(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def browser(tmp_path_factory):
+    home = tmp_path_factory.mktemp('chromium-home')
+    # chromium keeps its crash database under $HOME/.config: a home of the test's own, not the host's
+    env = {**os.environ, 'HOME': str(home), 'XDG_CONFIG_HOME': str(home / '.config'),
+           'XDG_CACHE_HOME': str(home / '.cache')}
     with sync_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(str(tmp_path_factory.mktemp('chromium-profile')),
-                                                       executable_path=str(CHROMIUM), headless=True, args=ARGS,
-                                                       viewport={'width': 1400, 'height': 900})
-        yield context
-        context.close()
+        # launch() gives the browser a fresh temporary user-data dir of its own, removed when it closes
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS, env=env)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
@@ -52,10 +56,11 @@ def desk(graded, tmp_path):
 
 @pytest.fixture
 def page(browser):
-    page = browser.new_page()
+    context = browser.new_context(viewport={'width': 1400, 'height': 900})
+    page = context.new_page()
     page.set_default_timeout(WAIT)
     yield page
-    page.close()
+    context.close()
 
 
 def manual(folder: Path) -> dict[tuple[str, str], tuple[float, str]]:
@@ -153,6 +158,8 @@ def test_a_ta_grades_every_written_answer_of_the_class_with_the_keyboard_only(de
                 break
         assert graded == 13 and page.text_content('#progress').startswith('13 of 13 graded')
         page.keyboard.press(']')
+        page.wait_for_url(f'**/item/{ITEMS[(ITEMS.index(item) + 1) % len(ITEMS)]}')
+    page.wait_for_function("() => document.getElementById('answer-number').textContent.startsWith('Answer #')")
     scores = manual(folder)
     assert len(scores) == 13 * len(ITEMS)
     assert {i for _, i in scores} == set(ITEMS)
