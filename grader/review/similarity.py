@@ -126,12 +126,16 @@ def code_pairs(works: list[Work], starter_code: str) -> list[Pair]:
         return CodeFingerprint('notebook.py', K_TOKENS, 1, boilerplate=boilerplate, fp=io.StringIO(code))
 
     base = list(fingerprint(starter_code).hashes)
-    first = [fingerprint(w.code, base) for w in works]
-    common = _common([f.hashes for f in first], len(works))
-    prints = [fingerprint(w.code, base + sorted(common)) if common else f for w, f in zip(works, first)]
+    prints = [fingerprint(w.code, base) for w in works]
+    common = _common([f.hashes for f in prints], len(works))
+    for f in prints:
+        _drop(f, common)
     pairs = []
     for (i, a), (j, b) in combinations(enumerate(works), 2):
-        if partners(a, b) or not prints[i].hashes & prints[j].hashes:
+        shared = len(prints[i].hashes & prints[j].hashes)
+        # fingerprints shared by fewer than half of the smaller set cannot make a pair reach CODE_FLAG: skip the
+        # costlier comparison of positions
+        if partners(a, b) or shared < CODE_FLAG / 2 * min(len(prints[i].hashes), len(prints[j].hashes)) or not shared:
             continue
         overlap, (sa, sb), (slices_a, slices_b) = compare_files(prints[i], prints[j])
         score = max(float(sa), float(sb))
@@ -140,6 +144,16 @@ def code_pairs(works: list[Work], starter_code: str) -> list[Pair]:
                 'share_a': round(float(sa), 3), 'share_b': round(float(sb), 3), 'overlap': int(overlap),
                 'slices_a': _slices(slices_a), 'slices_b': _slices(slices_b)})))
     return pairs
+
+
+def _drop(fingerprint, common: set) -> None:
+    """Remove the class's common fingerprints, as copydetect removes boilerplate (without tokenizing again)."""
+    from copydetect.utils import get_token_coverage
+    if common:
+        fingerprint.hashes = fingerprint.hashes - common
+        fingerprint.hash_idx = {h: i for h, i in fingerprint.hash_idx.items() if h not in common}
+        fingerprint.token_coverage = get_token_coverage(fingerprint.hash_idx, fingerprint.k,
+                                                        len(fingerprint.filtered_code))
 
 
 def _slices(slices) -> list[list[int]]:
