@@ -156,6 +156,11 @@ def _print_summary(summary) -> None:
         print(f'{name:>13}: {path}')
 
 
+def cmd_review(args) -> int:
+    from .review.serve import run_command
+    return run_command(args)
+
+
 # ---------------------------------------------------------------- the parser
 def build_parser(kit: bool = False) -> argparse.ArgumentParser:
     """The full grader's commands; a student kit's parser has only ``check``, the one command that works there."""
@@ -217,6 +222,16 @@ def build_parser(kit: bool = False) -> argparse.ArgumentParser:
     p.add_argument('--rubric', help='rubric YAML (default: the rubric the folder was graded with)')
     p.add_argument('--roster', help='Canvas gradebook export CSV (default: the one given to grader grade)')
     p.set_defaults(func=cmd_rescore)
+
+    p = sub.add_parser('review', help='grade the written answers question by question in a browser (TAs)')
+    p.add_argument('out', help='the folder `grader grade` wrote')
+    p.add_argument('--host', default='127.0.0.1', help='address to listen on (default 127.0.0.1: this machine only)')
+    p.add_argument('--port', type=int, default=0, help='port (default 0: a free one)')
+    p.add_argument('--no-browser', action='store_true', help='print the address without opening a browser')
+    p.add_argument('--ta', help="your name in the audit log (default: your login name)")
+    p.add_argument('--rubric', help='rubric YAML (default: the bundled A2 rubric)')
+    p.add_argument('--roster', help='Canvas gradebook export CSV, for the export button')
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser('rubric', help='validate or show a rubric YAML (instructors)')
     rsub = p.add_subparsers(dest='rubric_command', metavar='ACTION', required=True)

@@ -22,6 +22,11 @@ def rubric_file(name: str = DEFAULT_RUBRIC) -> Path:
     return _data('rubrics', 'rubrics') / name
 
 
+def assignment_file(name: str = 'A2.ipynb') -> Path:
+    """The handout's notebooks (the starter students receive, the solution); not in a student kit."""
+    return _data('assignment', 'submissions') / name
+
+
 def kit_dir() -> Path:
     return Path(str(resources.files('grader'))) / KIT_DATA
 

@@ -232,6 +232,7 @@ class Student:
     kind: str = 'graded'        # 'graded', 'partner' (graded through partner_of), 'missing', 'test-student'
     partner_of: int | None = None
     late_days: int = 0          # started days late (the rubric has no grace)
+    similar_to: tuple[int, ...] = ()     # user ids the similarity flags must pair this submission with
 
     @property
     def name(self) -> str:
@@ -413,6 +414,155 @@ def nb_young():
     return from_starter()
 
 
+# Reyes wrote every graded function in a style of her own; Quinn handed in a copy of her notebook with the
+# variables renamed, the functions reordered and the answers lightly reworded (similarity flags, not grades).
+REYES_CODE = (
+    ('''            # Running averages of the gradient and of its square.
+            self.mt = self.beta1 * self.mt + (1 - self.beta1) * grad
+            self.vt = self.beta2 * self.vt + (1 - self.beta2) * grad * grad
+            # Powers of the betas for the bias correction, advanced before they are used.
+            self.beta1t *= self.beta1
+            self.beta2t *= self.beta2
+            m_hat = self.mt / (1 - self.beta1t)
+            v_hat = self.vt / (1 - self.beta2t)
+            self.all_weights -= alpha * m_hat / (np.sqrt(v_hat) + epsilon)
+''', '''            self.beta1t = self.beta1t * self.beta1
+            self.beta2t = self.beta2t * self.beta2
+            self.mt = self.beta1 * self.mt + (1 - self.beta1) * grad
+            self.vt = self.beta2 * self.vt + (1 - self.beta2) * np.square(grad)
+            corrected_m = self.mt / (1 - self.beta1t)
+            corrected_v = self.vt / (1 - self.beta2t)
+            update = alpha * corrected_m / (np.sqrt(corrected_v) + epsilon)
+            self.all_weights -= update
+''', 1),
+    ('''        X = (X - self.Xmeans) / self.Xstds
+        Y = self.forward_pass(X)[-1]
+        return Y * self.Tstds + self.Tmeans''', '''        scaled_inputs = (X - self.Xmeans) / self.Xstds
+        layer_outputs = self.forward_pass(scaled_inputs)
+        return self.Tmeans + layer_outputs[-1] * self.Tstds''', 2),
+    ('        return np.maximum(s, 0)\n', '        return np.where(s > 0, s, 0.0)\n', 1),
+    ('        return (s > 0).astype(float)\n', '        return np.where(s > 0, 1.0, 0.0)\n', 1),
+    (PARTITION_BODY, '''    n_rows = X.shape[0]
+    order = np.arange(n_rows)
+    if random_shuffle:
+        np.random.shuffle(order)
+    fold_size = n_rows // n_folds
+    bounds = [k * fold_size for k in range(n_folds)] + [n_rows]
+    folds = [order[bounds[k]:bounds[k + 1]] for k in range(n_folds)]
+    train_rows = np.concatenate(folds[2:])
+    return X[train_rows], T[train_rows], X[folds[0]], T[folds[0]], X[folds[1]], T[folds[1]]''', 1),
+    ('''    learning_rate = 0.01
+    Xtrain, Ttrain, Xvalidate, Tvalidate, Xtest, Ttest = partition(X, T, n_folds)
+    results = []
+    for n_epochs in n_epochs_choices:
+        for nh in n_hidden_units_per_layer_choices:
+            for act_func in activation_function_choices:
+                nnet = NeuralNetwork(X.shape[1], nh, T.shape[1], act_func)
+                # Adam prints its progress ten times per network: keep the table's cell readable.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    nnet.train(Xtrain, Ttrain, n_epochs, learning_rate, method='adam')
+                results.append([n_epochs, nh, learning_rate, act_func,
+                                rmse(nnet.use(Xtrain), Ttrain),
+                                rmse(nnet.use(Xvalidate), Tvalidate),
+                                rmse(nnet.use(Xtest), Ttest)])
+    return pd.DataFrame(results, columns=['epochs', 'nh', 'lr', 'act func',
+                                          'RMSE Train', 'RMSE Val', 'RMSE Test'])''',
+     '''    Xtr, Ttr, Xval, Tval, Xte, Tte = partition(X, T, n_folds)
+
+    def error_of(network, inputs, targets):
+        return np.sqrt(np.mean((network.use(inputs) - targets) ** 2))
+
+    table_rows = []
+    for epochs in n_epochs_choices:
+        for hidden in n_hidden_units_per_layer_choices:
+            for fn in activation_function_choices:
+                network = NeuralNetwork(Xtr.shape[1], hidden, Ttr.shape[1], activation_function=fn)
+                with contextlib.redirect_stdout(io.StringIO()):
+                    network.train(Xtr, Ttr, epochs, 0.01, method='adam')
+                table_rows.append({'epochs': epochs, 'nh': hidden, 'lr': 0.01, 'act func': fn,
+                                   'RMSE Train': error_of(network, Xtr, Ttr),
+                                   'RMSE Val': error_of(network, Xval, Tval),
+                                   'RMSE Test': error_of(network, Xte, Tte)})
+    return pd.DataFrame(table_rows)''', 1),
+)
+REYES_PLOT = '''def plot_rmses(results, act_func):
+    chosen = results[results['act func'] == act_func].reset_index(drop=True)
+    tick_names = [str(epochs) + ' ' + str(hidden) for epochs, hidden in zip(chosen['epochs'], chosen['nh'])]
+    plt.figure(figsize=(9, 4))
+    plt.plot(chosen['RMSE Train'], 's-', label='train')
+    plt.plot(chosen['RMSE Val'], 'd-', label='validate')
+    plt.plot(chosen['RMSE Test'], '^-', label='test')
+    plt.xticks(range(len(chosen)), tick_names, rotation=60)
+    plt.ylabel('RMSE in mpg')
+    plt.title('RMSE with ' + act_func)
+    plt.legend()
+    plt.show()
+
+plot_rmses(results, 'tanh')'''
+REYES_BEST = '''
+Sorting my table by RMSE Val, the best row is 500 epochs with hidden layers [100, 10] and tanh: validation RMSE
+2.16 and test RMSE 2.92 mpg (train 1.63). Since the cars range from about 9 to 47 mpg with a standard deviation near
+7.8, a typical miss of three mpg is roughly 40 percent of one standard deviation, which I would call reasonable but
+far from exact. The gap between validation and test also tells me the validation split flattered this model
+somewhat.
+'''
+REYES_OBSERVATIONS = '''
+1. Every tanh network drives its training RMSE down steadily as the epochs grow, but from 1000 epochs on the
+   validation curve turns upward, the classic sign of overfitting.
+2. The linear model sits at nearly identical values in both plots because it never uses an activation function at
+   all.
+3. Deeper relu networks such as [20, 20, 20] are the most erratic: some of their runs jump to a much higher error,
+   which I suspect comes from units that die and stop learning.
+'''
+# (old, new) words Quinn changed in Reyes' answers
+QUINN_EDITS = (('from about 9 to 47', 'from roughly 9 to 47'), ('a typical miss', 'a typical error'),
+               ('reasonable but', 'decent but'), ('also tells me', 'also shows that'),
+               ('drives its training RMSE down steadily', 'pushes its training RMSE down steadily'),
+               ('the classic sign of overfitting', 'a classic sign of overfitting'),
+               ('which I suspect comes from', 'probably caused by'))
+# (old, new) names Quinn changed in Reyes' code
+QUINN_RENAMES = (('corrected_m', 'm_corr'), ('corrected_v', 'v_corr'), ('update', 'delta_w'),
+                 ('scaled_inputs', 'Xs'), ('layer_outputs', 'outs'), ('n_rows', 'count'), ('order', 'idx'),
+                 ('fold_size', 'per_fold'), ('bounds', 'edges'), ('folds', 'pieces'), ('train_rows', 'tr_idx'),
+                 ('error_of', 'calc_rmse'), ('table_rows', 'records'), ('network', 'model'), ('hidden', 'arch'),
+                 ('fn', 'af'), ('chosen', 'subset'), ('tick_names', 'labels_x'))
+QUINN_CELLS = ('optimizers-class', 'network-tanh', 'network-relu', 'partition', 'run-experiment', 'plot-tanh')
+
+
+def nb_reyes():
+    nb = from_solution()
+    for old, new, count in REYES_CODE:
+        sub(nb, old, new, count=count)
+    set_code(nb, 'plot-tanh', REYES_PLOT, outputs=_cell(nb, 'plot-tanh').outputs)
+    set_markdown(nb, 'best-result-answer', REYES_BEST)
+    set_markdown(nb, 'observations-answer', REYES_OBSERVATIONS)
+    return nb
+
+
+def nb_quinn():
+    nb = nb_reyes()
+    for cell_id in QUINN_CELLS:
+        cell = _cell(nb, cell_id)
+        for old, new in QUINN_RENAMES:
+            cell.source = re.sub(rf'\b{old}\b', new, cell.source)
+    # Functions reordered: run_experiment before rmse, grad_relu before relu.
+    experiment = _cell(nb, 'run-experiment')
+    rmse, run = experiment.source.split('\n\n\ndef run_experiment(')
+    experiment.source = f'def run_experiment({run}\n\n\n{rmse}'
+    network = _cell(nb, 'network-relu')
+    relu_at = network.source.index('    def relu(self, s):')
+    grad_at = network.source.index('    def grad_relu(self, s):')
+    end = network.source.index('    # Extra credit: methods swish(s)')
+    network.source = (network.source[:relu_at] + network.source[grad_at:end] + network.source[relu_at:grad_at]
+                      + network.source[end:])
+    cells = [_cell(nb, 'best-result-answer'), _cell(nb, 'observations-answer')]
+    for old, new in QUINN_EDITS:
+        assert sum(c.source.count(old) for c in cells) == 1, old
+        for cell in cells:
+            cell.source = cell.source.replace(old, new)
+    return nb
+
+
 def build_students() -> list[Student]:
     def verdict(*faults, **changes):
         """Every item passes except those named: item=status or item=(status, explanation); ``faults``: the fault
@@ -529,6 +679,22 @@ def build_students() -> list[Student]:
                 faults=STARTER_FAULTS, late_days=1,
                 notes='Graded without a crash; 0 points. Late penalty: one started day, taken from 0: the total '
                       'stays 0.'),
+        Student('Reyes, Dana', 240114, '830100114', 'dreyes',
+                [Upload(5531120, 'Reyes-A2.ipynb', nb_reyes)], '2026-10-02T19:12:40-06:00',
+                summary='Correct, every graded function written in a style of her own (Adam with named corrected '
+                        'moments, partition by index folds, run_experiment building a list of dicts, her own plot '
+                        'function) and her own answers.',
+                **verdict(), similar_to=(240115,)),
+        Student('Quinn, Alex', 240115, '830100115', 'aquinn',
+                [Upload(5531630, 'Quinn-A2.ipynb', nb_quinn)], '2026-10-02T22:47:05-0600',
+                summary="A copy of Reyes's notebook: variables renamed, `run_experiment` moved above `rmse` and "
+                        '`grad_relu` above `relu`, the answers reworded in a few places. Correct, so every item '
+                        'passes: similarity flags are for a TA, never a score.',
+                **verdict(), similar_to=(240114,),
+                notes='Flagged with Reyes, Dana for similar code and similar answers (best result and '
+                      'observations). No other pair of the sample is flagged: the starter-only notebook is not, '
+                      'partners are never compared, and the code and text a third of the class share (here: the '
+                      'solution notebook the sample is built from) are not counted.'),
         Student('Lopez, Ana', 240113, '830100113', 'alopez', [], None,
                 summary='No submission: in the roster, not in the zip.',
                 kind='missing'),
@@ -614,6 +780,7 @@ def build_answer_key(students: list[Student]) -> bytes:
             'expect': s.expect,
             'why': s.why,
             'faults': list(s.faults),
+            'similar_to': list(s.similar_to),
         })
     return (json.dumps(key, indent=1, ensure_ascii=False) + '\n').encode('utf-8')
 

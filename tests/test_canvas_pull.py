@@ -17,6 +17,16 @@ from grader.canvas.names import parse_entry_name
 from grader.canvas.pull import effective_dues, name_slug, pull
 from grader.canvas.side_files import read_extensions, read_times
 from grader.pipeline.late import parse_timestamp
+from nbtools import REPO
+
+# Counted from the sample, so adding a student to it changes no test: submissions (one per student in the zip),
+# files (a student may upload several) and grades posted (graded students and the partners named with them).
+_KEY = json.loads((REPO / 'submissions' / 'sample' / 'answer-key.json').read_text(encoding='utf-8'))
+N_SUBMISSIONS = sum(1 for s in _KEY['students'] if s['kind'] == 'graded')
+N_FILES = sum(1 for n in zipfile.ZipFile(REPO / 'submissions' / 'sample' / 'canvas-submissions.zip').namelist()
+              if not n.startswith('__MACOSX/') and not n.endswith('/'))
+N_POSTED = N_SUBMISSIONS + sum(1 for s in _KEY['students'] if s['kind'] == 'partner')
+
 
 ZIP = SAMPLE / 'canvas-submissions.zip'
 
@@ -53,7 +63,7 @@ def test_the_folder_holds_exactly_the_zips_entries_and_bytes(fake, client, tmp_p
         assert entries(tmp_path / 'subs') == sorted(zf.namelist())
         for name in zf.namelist():
             assert (tmp_path / 'subs' / name).read_bytes() == zf.read(name)
-    assert summary.submissions == 11 and summary.files == {'downloaded': 12}
+    assert summary.submissions == N_SUBMISSIONS and summary.files == {'downloaded': N_FILES}
     # and collect reads the folder as it reads the zip: same students, notebooks, markers, attachment ids
     def view(c):
         return [(s.student_key, s.late, s.notebook.name, s.notebook.attachment_id, [f.name for f in s.other_files])
@@ -81,7 +91,7 @@ def test_a_repull_downloads_only_what_changed(fake, client, tmp_path):
     run(client, tmp_path / 'subs')
     mark = len(fake.requests)
     summary = run(client, tmp_path / 'subs')
-    assert downloads(fake, mark) == [] and summary.files == {'unchanged': 12}
+    assert downloads(fake, mark) == [] and summary.files == {'unchanged': N_FILES}
     assert set(summary.side_files.values()) == {'unchanged'}
     # Smith uploads again: a new attempt, a new attachment; only that file is fetched, the old one is set aside
     fake.submit(240109, [('Smith-A2.ipynb', b'{"cells": []}')], '2026-10-02T20:00:00-06:00')
@@ -108,7 +118,7 @@ def test_files_the_ta_owns_or_edited_are_never_touched(fake, client, tmp_path):
     summary = run(client, subs)
     assert mine.read_bytes() == b'my annotated copy'
     assert (subs / 'roster.csv').read_text() == 'Student,ID\n"Mine, My",1\n'
-    assert summary.files == {'downloaded': 11, 'kept': 1} and summary.side_files['roster.csv'] == 'kept'
+    assert summary.files == {'downloaded': N_FILES - 1, 'kept': 1} and summary.side_files['roster.csv'] == 'kept'
     assert any('bakertom' in w and 'left as it is' in w for w in summary.warnings)
     # a pulled file the TA edits afterwards is kept on the next pull, even when Canvas's copy changed
     chen = subs / 'chenwei_240107_5530876_Chen-A2.ipynb'
@@ -120,15 +130,15 @@ def test_files_the_ta_owns_or_edited_are_never_touched(fake, client, tmp_path):
     assert chen.read_bytes() == b'edited by the TA' and summary.side_files['submission-times.csv'] == 'kept'
     assert '240199' in times.read_text()
     # the same bytes already there (an unzipped download) are adopted, not fetched into a second copy
-    assert summary.files.get('adopted', 0) == 0 and summary.files['unchanged'] == 10
+    assert summary.files.get('adopted', 0) == 0 and summary.files['unchanged'] == N_FILES - 2
 
 
 def test_a_download_zip_unpacked_first_is_adopted(fake, client, tmp_path):
     with zipfile.ZipFile(ZIP) as zf:
         zf.extractall(tmp_path / 'subs')
     summary = run(client, tmp_path / 'subs')
-    assert summary.files == {'adopted': 12}
-    assert run(client, tmp_path / 'subs').files == {'unchanged': 12}
+    assert summary.files == {'adopted': N_FILES}
+    assert run(client, tmp_path / 'subs').files == {'unchanged': N_FILES}
 
 
 def test_a_pull_stopped_midway_resumes_without_fetching_again(fake, client, tmp_path):
@@ -136,11 +146,11 @@ def test_a_pull_stopped_midway_resumes_without_fetching_again(fake, client, tmp_
     with pytest.raises(CanvasFailure, match='could not reach'):
         run(client, tmp_path / 'subs')
     done = len(entries(tmp_path / 'subs'))
-    assert 0 < done < 12 and not [p for p in (tmp_path / 'subs').iterdir() if p.name.endswith('.part')]
+    assert 0 < done < N_FILES and not [p for p in (tmp_path / 'subs').iterdir() if p.name.endswith('.part')]
     fake.faults.clear()
     mark = len(fake.requests)
     summary = run(client, tmp_path / 'subs')
-    assert len(downloads(fake, mark)) == 12 - done and summary.files['unchanged'] == done
+    assert len(downloads(fake, mark)) == N_FILES - done and summary.files['unchanged'] == done
 
 
 def test_another_assignment_is_never_pulled_into_the_same_folder(fake, client, tmp_path):
@@ -229,4 +239,5 @@ def test_the_folder_gets_nothing_but_whole_files(fake, client, tmp_path):
     assert leftovers == []
     assert os.stat(tmp_path / 'subs' / 'roster.csv').st_size > 0
     rows = list(csv.reader(io.StringIO((tmp_path / 'subs' / 'roster.csv').read_text())))
-    assert rows[0] == ['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section'] and len(rows) == 15
+    roster = (REPO / 'submissions' / 'sample' / 'roster.csv').read_text().splitlines()
+    assert rows[0] == ['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section'] and len(rows) == len(roster)

@@ -1,3 +1,4 @@
+import zipfile
 """Pull -> grade -> push end to end on the sample students against the fake Canvas, through the CLI, with real
 kernels (the sample is graded once per module). Then: re-push and --dry-run post nothing, a push stopped midway
 resumes without duplicates, the double late penalty is refused, and the token never leaks."""
@@ -14,6 +15,16 @@ from fake_canvas import ASSIGNMENT, COURSE, SAMPLE, FakeCanvas, Fault
 from grader.canvas.plan import marker
 from grader.canvas.posted import PostLog
 from grader.cli import main
+from nbtools import REPO
+
+# Counted from the sample, so adding a student to it changes no test: submissions (one per student in the zip),
+# files (a student may upload several) and grades posted (graded students and the partners named with them).
+_KEY = json.loads((REPO / 'submissions' / 'sample' / 'answer-key.json').read_text(encoding='utf-8'))
+N_SUBMISSIONS = sum(1 for s in _KEY['students'] if s['kind'] == 'graded')
+N_FILES = sum(1 for n in zipfile.ZipFile(REPO / 'submissions' / 'sample' / 'canvas-submissions.zip').namelist()
+              if not n.startswith('__MACOSX/') and not n.endswith('/'))
+N_POSTED = N_SUBMISSIONS + sum(1 for s in _KEY['students'] if s['kind'] == 'partner')
+
 
 KEY = json.loads((SAMPLE / 'answer-key.json').read_text(encoding='utf-8'))
 IDS = ['--course', str(COURSE), '--assignment', str(ASSIGNMENT)]
@@ -91,7 +102,7 @@ def our_comments(fake):
 
 def test_pull_then_grade_takes_the_side_files_and_late_days_match_the_answer_key(world):
     code, stdout, _ = world['pulled']
-    assert code == 0 and '11 submission(s)' in stdout and '12 downloaded' in stdout
+    assert code == 0 and f'{N_SUBMISSIONS} submission(s)' in stdout and f'{N_FILES} downloaded' in stdout
     code, stdout, stderr = world['graded']
     assert code == 0, stderr
     for option in ('--times', '--roster', '--extensions', '--due'):
@@ -124,8 +135,8 @@ def test_push_end_to_end_then_canvas_holds_exactly_the_gradebook(fake, out):
         (attached,) = comment['attachments']
         assert fake.files[attached['id']]['data'] == page.read_bytes()
         assert comment['attempt'] == (1 if uid in got else None)
-    assert pushes[-1]['complete'] == 1 and pushes[-1]['grades_posted'] == 12
-    assert f'posted 12 grade(s) and 12 comment(s)' in stdout
+    assert pushes[-1]['complete'] == 1 and pushes[-1]['grades_posted'] == N_POSTED
+    assert f'posted {N_POSTED} grade(s) and {N_POSTED} comment(s)' in stdout
 
     # a second push sends nothing; neither does a dry run
     mark = len(fake.requests)
@@ -145,8 +156,8 @@ def test_a_push_to_another_assignment_than_the_pulled_one_is_refused(fake, out):
 def test_dry_run_prints_the_table_and_posts_and_records_nothing(fake, out):
     code, stdout, _ = cli('canvas', 'push', out, *IDS, '--dry-run')
     assert code == 0 and fake.writes() == [] and fake.grades() == {}
-    assert 'dry run: 12 grade(s) and 12 comment(s) would be posted; nothing was sent' in stdout
-    assert 'Ito, Hana [partner]' in stdout and stdout.count(' post ') >= 12
+    assert f'dry run: {N_POSTED} grade(s) and {N_POSTED} comment(s) would be posted; nothing was sent' in stdout
+    assert 'Ito, Hana [partner]' in stdout and stdout.count(' post ') >= N_POSTED
     with sqlite3.connect(out / 'gradebook.sqlite') as db:
         assert db.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'canvas_%'").fetchone()[0] == 0
 
@@ -156,12 +167,12 @@ def test_a_push_stopped_by_a_500_resumes_where_it_stopped(fake, out):
     code, _, stderr = cli('canvas', 'push', out, *IDS)
     assert code == 4 and 'run the same command again to resume' in stderr and stderr.count('\n') == 1
     recorded, pushes = posts(out)
-    assert fake.grades() == expected_grades(out) and len(recorded) == 12
+    assert fake.grades() == expected_grades(out) and len(recorded) == N_POSTED
     assert sum(1 for p in recorded.values() if p.comment_hash) == 2 == sum(map(len, our_comments(fake).values()))
     assert pushes[-1]['complete'] == 0
     mark = len(fake.requests)
     code, stdout, _ = cli('canvas', 'push', out, *IDS)
-    assert code == 0 and 'posted 0 grade(s) and 10 comment(s)' in stdout
+    assert code == 0 and f'posted 0 grade(s) and {N_POSTED - 2} comment(s)' in stdout
     assert not any('update_grades' in p for _, p in fake.requests[mark:])
     assert {u: len(c) for u, c in our_comments(fake).items()} == {u: 1 for u in expected_grades(out)}
     assert posts(out)[1][-1]['complete'] == 1
@@ -174,7 +185,7 @@ def test_a_comment_canvas_took_before_the_line_dropped_is_not_sent_twice(fake, o
     assert sum(map(len, our_comments(fake).values())) == 1
     assert sum(1 for p in posts(out)[0].values() if p.comment_hash) == 0     # not confirmed: not recorded
     code, stdout, _ = cli('canvas', 'push', out, *IDS)
-    assert code == 0 and 'posted 0 grade(s) and 11 comment(s)' in stdout
+    assert code == 0 and f'posted 0 grade(s) and {N_SUBMISSIONS} comment(s)' in stdout
     assert {u: len(c) for u, c in our_comments(fake).items()} == {u: 1 for u in expected_grades(out)}
     assert all(p.comment_hash for p in posts(out)[0].values())
 
@@ -188,7 +199,7 @@ def test_a_failed_grading_job_or_a_500_on_it_records_no_grade(fake, out):
     code, _, stderr = cli('canvas', 'push', out, *IDS)
     assert code == 4 and '502' in stderr and posts(out)[0] == {}
     code, stdout, _ = cli('canvas', 'push', out, *IDS)
-    assert code == 0 and fake.grades() == expected_grades(out) and 'posted 12 grade(s) and 12 comment(s)' in stdout
+    assert code == 0 and fake.grades() == expected_grades(out) and f'posted {N_POSTED} grade(s) and {N_POSTED} comment(s)' in stdout
 
 
 def test_a_grade_canvas_did_not_take_is_neither_recorded_nor_commented(fake, out):
@@ -213,7 +224,7 @@ def test_a_canvas_late_policy_with_ours_on_is_refused_then_grading_without_ours_
         assert 'count twice' in stderr and fake.writes() == []
     # the TA grades again without the grader's penalty (unchanged notebooks: no kernel runs), then pushes
     code, _, stderr = cli('grade', world['subs'], '--out', out, '--no-late-penalty', '--workers', 1)
-    assert code == 0 and '0 graded now, 11 unchanged' in _
+    assert code == 0 and f'0 graded now, {N_SUBMISSIONS} unchanged' in _
     assert results(out)['240103']['totals']['late_penalty'] == 0
     code, stdout, stderr = cli('canvas', 'push', out, *IDS)
     assert code == 0, stderr

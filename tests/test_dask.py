@@ -19,6 +19,15 @@ distributed = pytest.importorskip('distributed')
 from grader.batch.driver import BatchOptions, grade_batch  # noqa: E402
 from nbtools import REPO  # noqa: E402
 
+# Counted from the sample, so adding a student to it changes no test: submissions (one per student in the zip),
+# files (a student may upload several) and grades posted (graded students and the partners named with them).
+_KEY = json.loads((REPO / 'submissions' / 'sample' / 'answer-key.json').read_text(encoding='utf-8'))
+N_SUBMISSIONS = sum(1 for s in _KEY['students'] if s['kind'] == 'graded')
+N_FILES = sum(1 for n in zipfile.ZipFile(REPO / 'submissions' / 'sample' / 'canvas-submissions.zip').namelist()
+              if not n.startswith('__MACOSX/') and not n.endswith('/'))
+N_POSTED = N_SUBMISSIONS + sum(1 for s in _KEY['students'] if s['kind'] == 'partner')
+
+
 SAMPLE = REPO / 'submissions' / 'sample'
 SEED = 20261002
 
@@ -47,7 +56,7 @@ def test_a_dask_localcluster_grades_the_sample_like_the_local_pool(local_pool, t
     events = []
     summary = grade_batch(options(out, executor='dask'), lambda event, info: events.append((event, info)))
     assert grades(out) == grades(local_pool)
-    assert summary.graded == len([e for e in events if e[0] == 'done']) == 11     # the progress line counts Dask's
+    assert summary.graded == len([e for e in events if e[0] == 'done']) == N_SUBMISSIONS     # the progress line counts Dask's
     assert ('executor', {'description': 'a Dask LocalCluster of 2 worker process(es)'}) in events
     assert (out / 'grades.csv').read_text() == (local_pool / 'grades.csv').read_text()
 
@@ -84,8 +93,8 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
         cluster.close()
     assert killed
     results = grades(out)
-    assert len(results) == summary.graded == 11
-    assert [s for s, _, _ in results.values()].count('graded') == 11
+    assert len(results) == summary.graded == N_SUBMISSIONS
+    assert [s for s, _, _ in results.values()].count('graded') == N_SUBMISSIONS
 
 
 def test_a_run_killed_midway_resumes_on_the_other_executor(tmp_path):
@@ -108,12 +117,12 @@ def test_a_run_killed_midway_resumes_on_the_other_executor(tmp_path):
     proc.wait()
     with sqlite3.connect(db) as con:
         before = {k for (k,) in con.execute("select student_key from submissions where status = 'graded'")}
-    assert 3 <= len(before) < 11
+    assert 3 <= len(before) < N_SUBMISSIONS
     done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode in (0, 1), done.stderr
     assert f'{len(before)} unchanged' in done.stdout
     with sqlite3.connect(db) as con:
-        assert con.execute('select count(*) from submissions').fetchone()[0] == 11
+        assert con.execute('select count(*) from submissions').fetchone()[0] == N_SUBMISSIONS
         dups = con.execute('select student_key, item_id, count(*) from checks group by 1, 2 having count(*) > 1')
         assert dups.fetchall() == []
 

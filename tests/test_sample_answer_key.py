@@ -17,7 +17,7 @@ def graded(tmp_path_factory):
                              times=SAMPLE / 'submission-times.csv', workers=2))
     results = {int(s['user_id']): s for s in json.loads((out / 'results.json').read_text())['submissions']}
     grades = {r[1]: r[5] for r in csv.reader((out / 'grades.csv').read_text().splitlines()[2:])}
-    return results, grades
+    return results, grades, out
 
 
 KEY = json.loads((SAMPLE / 'answer-key.json').read_text(encoding='utf-8'))
@@ -26,7 +26,7 @@ GRADED = [s for s in KEY['students'] if s['kind'] == 'graded']
 
 @pytest.mark.parametrize('student', GRADED, ids=[s['notebook'] for s in GRADED])
 def test_every_verdict_matches_the_answer_key(graded, student):
-    results, _ = graded
+    results, _, _ = graded
     r = results[student['user_id']]
     assert r['status'] == 'graded', r['message']
     assert r['notebook'].endswith(student['notebook'])
@@ -41,7 +41,7 @@ def test_every_verdict_matches_the_answer_key(graded, student):
 @pytest.mark.parametrize('student', GRADED, ids=[s['notebook'] for s in GRADED])
 def test_every_fault_charged_once_as_the_answer_key_says(graded, student):
     """The faults the key names, each charged in the item it names by the rubric's deduction; nothing else."""
-    results, _ = graded
+    results, _, _ = graded
     checks = results[student['user_id']]['checks']
     found = sorted(d['id'] for c in checks.values() for d in c['deductions'])
     assert found == sorted(student['faults'])
@@ -53,15 +53,32 @@ def test_every_fault_charged_once_as_the_answer_key_says(graded, student):
 
 @pytest.mark.parametrize('student', GRADED, ids=[s['notebook'] for s in GRADED])
 def test_late_days_match_the_answer_key(graded, student):
-    results, _ = graded
+    results, _, _ = graded
     penalty = results[student['user_id']]['totals']['late_penalty']
     assert penalty == min(10 * student['late_days'], results[student['user_id']]['totals']['raw'])
 
 
 def test_partners_share_the_grade_and_the_missing_are_blank(graded):
-    _, grades = graded
+    _, grades, _ = graded
     for s in KEY['students']:
         if s['kind'] == 'partner':
             assert grades[str(s['user_id'])] == grades[str(s['partner_of'])] != ''
         elif s['kind'] not in ('graded', 'partner'):
             assert grades.get(str(s['user_id']), '') == ''
+
+
+def test_similarity_flags_match_the_answer_key(graded):
+    """The copied notebook is flagged with its source, for code and for text; nothing else is (the starter-only
+    notebook, partners, the solution-derived notebooks whose code a third of the class shares)."""
+    import sqlite3
+    from grader.review.similarity import load_pairs  # noqa: F401  (the table's owner)
+    out = graded[2]
+    db = sqlite3.connect(out / 'gradebook.sqlite')
+    pairs = {(kind, a, b) for kind, a, b in db.execute('SELECT kind, key_a, key_b FROM similarity_pairs')}
+    db.close()
+    expected = {(kind, *sorted((str(s['user_id']), str(other))))
+                for s in KEY['students'] for other in s.get('similar_to', ()) for kind in ('code', 'text')}
+    assert expected and pairs == expected
+    report = (out / 'report.html').read_text(encoding='utf-8')
+    assert 'Similar submissions' in report and 'similarity/pair-1.html' in report
+    assert (out / 'similarity' / 'pair-1.html').is_file()

@@ -279,6 +279,7 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
 
 
 OUTPUTS = ('grades.csv', 'results.csv', 'results.json', 'report.html')
+SIMILARITY = 'similarity'      # pages of similar pairs (grader.review.views)
 
 
 def _fingerprint(results, rubric: Rubric, roster_path: Path | None) -> str:
@@ -301,8 +302,10 @@ def _export(folder: OutputFolder, results, rubric: Rubric, roster_path: Path | N
     if folder.state.get('export') == fingerprint and folder.unchanged(OUTPUTS + tuple(folder.owned('feedback'))):
         warnings = list(folder.state.get('export_warnings') or [])     # nothing changed: nothing rewritten
     else:
+        folder.remove_stale(SIMILARITY, [])     # the grader's pages of similar pairs: written afresh below
         outputs, warnings, feedback = export_all(folder.root, results, rubric, roster_path, folder.cache('plots'))
         folder.record([p for k, p in outputs.items() if k not in ('feedback', 'gradebook')] + feedback)
+        folder.record([folder.path(SIMILARITY)] if folder.path(SIMILARITY).is_dir() else [])
         folder.remove_stale('feedback', feedback)
         folder.save_state(export=fingerprint, export_warnings=warnings)
     folder.record([folder.path(GRADEBOOK_FILE)], mutable=True)
@@ -325,7 +328,10 @@ def export_all(out: Path, results, rubric: Rubric, roster_path: Path | None,
     write_results_csv(out / 'results.csv', results, rubric)
     write_results_json(out / 'results.json', results, rubric)
     feedback = write_feedback(out, results, rubric)
-    write_class_report(out / 'report.html', results, rubric, warnings, plot_cache)
+    from ..review.views import similarity_report
+    # similar code and answers, stored in the gradebook and computed again only when the notebooks changed
+    write_class_report(out / 'report.html', results, rubric, warnings, plot_cache,
+                       similarity_html=similarity_report(out))
     return {'grades': out / 'grades.csv', 'results_csv': out / 'results.csv', 'results_json': out / 'results.json',
             'feedback': out / 'feedback', 'report': out / 'report.html',
             'gradebook': out / GRADEBOOK_FILE}, warnings, feedback

@@ -144,6 +144,15 @@ class Gradebook:
     def _transaction(self):
         return _Transaction(self._db)
 
+    def transaction(self):
+        """One transaction around several writes: the review desk saves a score and its audit row together."""
+        return _Transaction(self._db)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """For the tables other rooms keep in this file (grader.review.store), never for the gradebook's own."""
+        return self._db
+
     # ------------------------------------------------------------ runs
     def start_run(self, grader_version: str, rubric_hash: str, options: dict | None = None) -> int:
         with self._transaction():
@@ -277,14 +286,22 @@ class Gradebook:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (KeyboardInterrupt included)."""
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (KeyboardInterrupt included); inside another
+    transaction, a savepoint, so the outer one still commits or rolls back everything."""
 
     def __init__(self, db: sqlite3.Connection):
         self._db = db
+        self._nested = False
 
     def __enter__(self) -> None:
+        self._nested = self._db.in_transaction
         # IMMEDIATE takes the write lock up front, so a concurrent writer waits instead of failing mid-way
-        self._db.execute('BEGIN IMMEDIATE')
+        self._db.execute('SAVEPOINT nested' if self._nested else 'BEGIN IMMEDIATE')
 
     def __exit__(self, exc_type, *exc) -> None:
-        self._db.execute('ROLLBACK' if exc_type else 'COMMIT')
+        if self._nested:
+            if exc_type:
+                self._db.execute('ROLLBACK TO nested')
+            self._db.execute('RELEASE nested')
+        else:
+            self._db.execute('ROLLBACK' if exc_type else 'COMMIT')

@@ -107,6 +107,8 @@ def _apply_manual(item: Item, m: ManualScore, status: CheckStatus, message: str,
         points = clamped
     if status == 'error' and message.startswith('not graded:'):
         message = 'graded by your TA'
+    if item.manual:     # the rubric leaves this item to a TA: the check's provisional verdict no longer applies
+        message = 'Graded by your TA.' if not m.comment else ''
     if m.comment:
         message = f'{message} — TA: {m.comment}' if message else f'TA: {m.comment}'
     return _status(points, item.points), points, message

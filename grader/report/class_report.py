@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, MutableMapping
 
+from markupsafe import Markup
+
 from .exports import NO_GRADE, Records, as_records, days_late, num, write_atomic
 from .feedback import STATUS_LABELS
 from .templates import render
@@ -164,9 +166,10 @@ def _summary(records, rubric: Rubric, finals: list[float]) -> dict[str, Any]:
 
 
 def class_report_html(results: Records, rubric: Rubric, warnings: Iterable[str] = (),
-                      plot_cache: MutableMapping[str, str] | None = None) -> str:
+                      plot_cache: MutableMapping[str, str] | None = None, similarity_html: str | None = None) -> str:
     """The page; ``warnings`` (e.g. from ``write_grades_csv``) are listed near the top. ``plot_cache`` keeps plots
-    between runs, keyed by the data they show."""
+    between runs, keyed by the data they show. ``similarity_html``: the similar-pairs section that
+    grader.review.views.similarity_report rendered (a template of its own, escaped there)."""
     records = as_records(results)
     finals = [r.totals.final for _, r in records if r.totals is not None and r.status not in NO_GRADE]
     extra = sum(c.points for c in rubric.categories if c.extra)
@@ -178,9 +181,10 @@ def class_report_html(results: Records, rubric: Rubric, warnings: Iterable[str] 
                                     rubric.points_possible() + extra),
                   pass_rates=_cached(plot_cache, _pass_rate_plot, _pass_rates(records, rubric)),
                   late=_late(records, rubric, plot_cache),
-                  problems=_problems(records, rubric), students=_students(records, rubric))
+                  problems=_problems(records, rubric), students=_students(records, rubric),
+                  similarity=Markup(similarity_html) if similarity_html is not None else None)
 
 
 def write_class_report(path: str | Path, results: Records, rubric: Rubric, warnings: Iterable[str] = (),
-                       plot_cache: MutableMapping[str, str] | None = None) -> Path:
-    return write_atomic(path, class_report_html(results, rubric, warnings, plot_cache))
+                       plot_cache: MutableMapping[str, str] | None = None, similarity_html: str | None = None) -> Path:
+    return write_atomic(path, class_report_html(results, rubric, warnings, plot_cache, similarity_html))

@@ -55,7 +55,8 @@ def fault_table(rubric: Rubric, width: int = 118) -> str:
 
 
 def deduction_problems(data: Any, add: Callable[[tuple, str], None]) -> None:
-    """Deductions no check can report (with a did-you-mean), repeated, or larger than their item's points."""
+    """Deductions no check can report (with a did-you-mean; on a manual item a TA's own deductions are fine),
+    repeated, or larger than their item's points."""
     items = data.get('items') if isinstance(data, dict) else None
     for i, item in enumerate(items if isinstance(items, list) else []):
         if not isinstance(item, dict) or not isinstance(item.get('id'), str):
@@ -74,7 +75,12 @@ def deduction_problems(data: Any, add: Callable[[tuple, str], None]) -> None:
                           f'#{seen[fault_id] + 1})')
                 continue
             seen[fault_id] = j
-            if catalogue and fault_id not in catalogue:
+            # a TA applies deductions by hand on a manual item (the review desk): those need no check behind them,
+            # but still belong to the item
+            by_hand = item.get('manual') is True
+            if by_hand and not fault_id.startswith(f"{item['id']}."):
+                add(path, f"deduction '{fault_id}' in item '{item['id']}' must start with '{item['id']}.'")
+            elif catalogue and fault_id not in catalogue and not by_hand:
                 close = difflib.get_close_matches(fault_id, list(catalogue), n=1, cutoff=0.6)
                 hint = f" (did you mean '{close[0]}'?)" if close else f'; it reports: {", ".join(catalogue)}'
                 add(path, f"deduction '{fault_id}' in item '{item['id']}': its check '{item.get('check')}' never "
