@@ -21,16 +21,21 @@ from batch_speed import scaled_download  # noqa: E402
 
 
 class OncePerNotebook:
-    """An executor that grades each distinct notebook once, locally, and gives its copies the same result."""
+    """An executor that grades each notebook once per distinct content (the copies differ only in a metadata stamp)
+    and gives its copies the same result."""
     description = 'one real grading per distinct notebook (priming)'
 
     def run(self, jobs, on_done):
+        import json
         from grader.batch.jobs import grade_job
         done = {}
         for job in jobs:
-            if job.notebook not in done:
-                done[job.notebook] = grade_job(job)
-            on_done(job.key, 'ok', {**done[job.notebook], '_scored_for': None})
+            nb = json.loads(job.notebook)
+            nb.get('metadata', {}).pop('benchmark_copy', None)
+            content = json.dumps(nb, sort_keys=True)
+            if content not in done:
+                done[content] = grade_job(job)
+            on_done(job.key, 'ok', {**done[content], '_scored_for': None})
 
 
 def main():

@@ -41,15 +41,20 @@ def _rubric(path):
 
 # ---------------------------------------------------------------- check (students)
 def cmd_check(args) -> int:
-    from .kit.selfcheck import code_checks_pass, format_table, self_check
     notebook = Path(args.notebook)
     if not notebook.exists():
         raise InputError(f'{notebook}: no such file')
     if notebook.is_dir():
         raise InputError(f'{notebook} is a folder: give your notebook file, e.g. {notebook / "Lastname-A2.ipynb"}')
-    rubric = _rubric(args.rubric)
     from .kernel.bubblewrap import default_launcher
+    from .kit.selfcheck import code_checks_pass, format_table, self_check, start_kernel
     launcher = default_launcher()
+    session = start_kernel(launcher)        # boots while the rubric and the reference load
+    try:
+        rubric = _rubric(args.rubric)
+    except InputError:
+        session.close()
+        raise
     live = None
     if not args.json:
         from .kit.live import LiveLine
@@ -58,7 +63,7 @@ def cmd_check(args) -> int:
             print(f'(your code runs with {launcher.description.removeprefix("NOT ISOLATED: ")})', file=sys.stderr)
         live = LiveLine({it.id: it.title for it in rubric.items})
     try:
-        result = self_check(notebook, rubric, launcher=launcher, on_check=live)
+        result = self_check(notebook, rubric, launcher=launcher, on_check=live, session=session)
     finally:
         if live is not None:
             live.close()

@@ -18,10 +18,18 @@ def expected_source():
     return ReferenceExpected()
 
 
-def self_check(notebook: Path, rubric: Rubric, launcher=None, on_check=None) -> SubmissionResult:
+def self_check(notebook: Path, rubric: Rubric, launcher=None, on_check=None, session=None) -> SubmissionResult:
+    """``session``: a kernel the caller started early (``start_kernel``), so it boots while the rubric, the
+    reference and the notebook are read."""
     from ..pipeline.grade import grade_notebook
     return grade_notebook(Path(notebook), rubric, mode='self-check', expected=expected_source(), launcher=launcher,
-                          on_check=on_check)
+                          on_check=on_check, session=session)
+
+
+def start_kernel(launcher):
+    """The self-check's kernel, started now: a student waits for the kernel's start more than for anything else."""
+    from ..pipeline.grade import new_session
+    return new_session(launcher).spawn()
 
 
 def required(rubric: Rubric) -> set[str]:

@@ -26,13 +26,16 @@ NO_CODE = ('the notebook has no code cell, so none of your code could be run (wa
 
 
 def support_files() -> list[Path]:
-    """Files students' notebooks read, placed beside the notebook under the names they use."""
-    try:
-        from reference.data import data_path
-        return [Path(str(data_path()))]
-    except ImportError:             # a student kit carries its own copy
-        from ..resources import kit_support_files
-        return kit_support_files()
+    """Files students' notebooks read, placed beside the notebook under the names they use. Found without importing
+    the reference (which imports pandas): a kernel is started with them, and nothing should delay that."""
+    import importlib.util
+    spec = importlib.util.find_spec('reference')
+    if spec is not None and spec.submodule_search_locations:
+        shipped = Path(list(spec.submodule_search_locations)[0]) / 'data' / 'auto-mpg.data'
+        if shipped.is_file():
+            return [shipped]
+    from ..resources import kit_support_files      # a student kit carries its own copy
+    return kit_support_files()
 
 
 def probe_sources() -> list[str]:
@@ -97,6 +100,7 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
             if expected is None:
                 from .expected import ReferenceExpected
                 expected = ReferenceExpected()
+            warm_expected(expected, code_items, mode, seed)     # while the kernel is still starting
             try:
                 _run_code_items(session, loaded, code_items, results, expected, mode, seed, result, deadline,
                                 on_check or (lambda event, item_id: None))
@@ -118,6 +122,19 @@ def new_session(launcher, fonts: bool = True) -> KernelSession:
     to overlap its start with other work."""
     return KernelSession(launcher, probe_sources(), support_files(),
                          placed_files=font_files(launcher) if fonts else ())
+
+
+def warm_expected(expected, code_items, mode: str, seed: int | None) -> None:
+    """Work out the reference's answers to every case now, in the grader's process, while the student's kernel
+    boots in its own: the checks then only wait for the student's values. Answers are memoised, so a worker pays
+    this once per seed; a case whose answer cannot be had here is left to its check, which says why."""
+    from ..checks.runner import cases_for
+    for item in code_items:
+        try:
+            for case in cases_for(item, mode, seed):
+                expected.value(item.check, case)
+        except Exception:   # noqa: BLE001 - the check meets the same problem and reports it for its own item
+            continue
 
 
 def graded_names(rubric: Rubric) -> set[str]:
