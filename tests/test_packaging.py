@@ -1,5 +1,5 @@
 """The wheel a TA installs holds every room of the package, its templates and its data (issue 9); the student kit's
-wheel holds none of the hidden checks (tests/test_kit.py)."""
+wheel holds none of the hidden checks (tests/kit/test_kit.py)."""
 from __future__ import annotations
 
 import subprocess

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from ..model import Answer, CheckResult, Fault, Item
+from ..model import Answer, CheckResult, Fault, Item, status_for
 from .params import Param
 
 if TYPE_CHECKING:       # the kernel session pulls in nbclient: not needed to read a rubric's catalogue
@@ -183,7 +183,7 @@ def make_result(item: Item, fraction: float, verdicts: list[Verdict], pass_messa
                            details=details)
     fraction = min(fraction, 0.9999)     # a fault always costs something unless the rubric says 0
     message = ' '.join(dict.fromkeys(f.message for f in faults if f.message))
-    return CheckResult(item.id, 'fail' if fraction == 0 else 'partial', fraction, message, hidden_failed,
+    return CheckResult(item.id, status_for(fraction), fraction, message, hidden_failed,
                        details=details, faults=faults)
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from ..model import Answer, CheckResult, Fault, Item
+from ..model import Answer, CheckResult, Fault, Item, status_for
 from ..pipeline.prompts import PROMPTS
 from .base import AnswerCheck
 from .params import count
@@ -133,8 +133,8 @@ def _result(item: Item, fraction: float, message: str, fault: str = '', count: i
     message = message if message.endswith('.') else message + '.'
     if not fault:
         return CheckResult(item.id, 'pass', 1.0, item.pass_message or message, details=details)
-    status = 'fail' if fraction == 0 else 'partial'
-    return CheckResult(item.id, status, fraction, message, details=details,
+    # a fault found always costs something: never 'pass' however many points the check's estimate keeps
+    return CheckResult(item.id, status_for(min(fraction, 0.9999)), fraction, message, details=details,
                        faults=(Fault(f'{item.id}.{fault}', message, count),))
 
 

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from ..batch.gradebook import Gradebook
+from ..formatting import points as _num
 from ..model import Deduction, Item, ManualScore, Rubric
 
 # The items the desk lists besides those the rubric marks ``manual: true``: the written parts' checks.
@@ -87,11 +88,6 @@ class Mark:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec='seconds')
-
-
-def _num(x: float) -> str:
-    text = f'{round(float(x), 2):.2f}'.rstrip('0').rstrip('.')
-    return '0' if text == '-0' else text
 
 
 def written_comment(deductions: Iterable[Deduction], comment: str) -> str:

@@ -13,7 +13,7 @@ from grader.batch import gradebook
 from grader.batch.gradebook import Gradebook, rubric_hash
 from grader.model import ItemScore, Lateness, ManualScore, Partner, StudentRecord, SubmissionResult, Totals
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 META = dict(rubric_hash='r1', grader_version='0.1.0', user_id='123', attachment_id='456', name='Smith, Ann',
             notebook_path='subs/smithann_123_456_Smith-A2.ipynb', section='L01',
             partners=(Partner('Jones', '789'),), lateness=Lateness(seconds_late=3600.0))

@@ -443,7 +443,7 @@ def test_copied_rubric_outside_the_repo_validates(tmp_path):
 
 def test_the_readme_documents_every_fault_with_the_bundled_deduction():
     from grader.checks.runner import fault_catalogue
-    readme = (Path(__file__).resolve().parents[1] / 'README.md').read_text(encoding='utf-8')
+    readme = (Path(__file__).resolve().parents[2] / 'README.md').read_text(encoding='utf-8')
     r = load_rubric()
     for item in r.items:
         for fault_id in fault_catalogue(item):

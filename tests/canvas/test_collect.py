@@ -14,7 +14,7 @@ from grader.canvas.collect import Limits, _member_name, collect
 from grader.canvas.roster import read_roster, resolve_partners
 
 NB = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
-SAMPLE = Path(__file__).resolve().parents[1] / 'submissions' / 'sample'
+SAMPLE = Path(__file__).resolve().parents[2] / 'submissions' / 'sample'
 
 
 def make_zip(path: Path, entries: dict) -> Path:

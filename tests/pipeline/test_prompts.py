@@ -16,7 +16,7 @@ OBSERVATIONS = ('Describe at least three different observations you make about t
                 ' interesting?\n\n1. ...\n2. ...\n3. ...')
 SWISH = ('## Extra Credit\n\nAdd the Swish activation function.\n\nUse your `run_experiment` function to compare'
          ' results for all three activation functions.  Discuss the results.')
-SOLUTION = Path(__file__).resolve().parents[1] / 'submissions' / 'A2-solution.ipynb'
+SOLUTION = Path(__file__).resolve().parents[2] / 'submissions' / 'A2-solution.ipynb'
 
 
 def md(text):
