@@ -1,4 +1,4 @@
-"""Helpers for the review desk's tests: the sample graded once per module, copies of it per test."""
+"""The sample graded once per test session, and copies of it per test (the review desk, the answer key, Dask)."""
 from __future__ import annotations
 
 import shutil
@@ -10,12 +10,24 @@ from nbtools import REPO
 SAMPLE = REPO / 'submissions' / 'sample'
 
 
-def grade_sample(folder: Path) -> Path:
-    """The sample zip graded with real kernels (30-60 s): the folder `grader grade` writes."""
-    out = folder / 'out'
-    grade_batch(BatchOptions(submissions=SAMPLE / 'canvas-submissions.zip', out=out, roster=SAMPLE / 'roster.csv',
-                             times=SAMPLE / 'submission-times.csv', workers=2))
-    return out
+SEED = 20261002      # the hidden-input seed of the shared grading (grades do not depend on it; runs compare alike)
+_graded: Path | None = None
+
+
+def grade_sample(folder: Path | None = None) -> Path:
+    """The sample zip graded with real kernels once per test session (20-60 s), as `grader grade` writes it, with
+    roster and times. Tests that change a graded folder work on ``copy_of`` it."""
+    global _graded
+    if _graded is None:
+        import atexit
+        import tempfile
+        root = Path(tempfile.mkdtemp(prefix='a2g-sample-'))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        grade_batch(BatchOptions(submissions=SAMPLE / 'canvas-submissions.zip', out=root / 'out',
+                                 roster=SAMPLE / 'roster.csv', times=SAMPLE / 'submission-times.csv', workers=2,
+                                 seed=SEED))
+        _graded = root / 'out'
+    return _graded
 
 
 def copy_of(out: Path, folder: Path) -> Path:

@@ -4,17 +4,15 @@ import json
 
 import pytest
 
-from grader.batch.driver import BatchOptions, grade_batch
 from nbtools import REPO
+from reviewtools import copy_of, grade_sample
 
 SAMPLE = REPO / 'submissions' / 'sample'
 
 
 @pytest.fixture(scope='module')
 def graded(tmp_path_factory):
-    out = tmp_path_factory.mktemp('sample') / 'out'
-    grade_batch(BatchOptions(submissions=SAMPLE / 'canvas-submissions.zip', out=out, roster=SAMPLE / 'roster.csv',
-                             times=SAMPLE / 'submission-times.csv', workers=2))
+    out = copy_of(grade_sample(), tmp_path_factory.mktemp('sample'))
     results = {int(s['user_id']): s for s in json.loads((out / 'results.json').read_text())['submissions']}
     grades = {r[1]: r[5] for r in csv.reader((out / 'grades.csv').read_text().splitlines()[2:])}
     return results, grades, out

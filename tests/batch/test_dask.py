@@ -18,6 +18,7 @@ distributed = pytest.importorskip('distributed')
 
 from grader.batch.driver import BatchOptions, grade_batch  # noqa: E402
 from nbtools import REPO  # noqa: E402
+from reviewtools import SEED, grade_sample  # noqa: E402
 
 # Counted from the sample, so adding a student to it changes no test: submissions (one per student in the zip),
 # files (a student may upload several) and grades posted (graded students and the partners named with them).
@@ -29,7 +30,6 @@ N_POSTED = N_SUBMISSIONS + sum(1 for s in _KEY['students'] if s['kind'] == 'part
 
 
 SAMPLE = REPO / 'submissions' / 'sample'
-SEED = 20261002
 
 
 def options(out, **kw):
@@ -46,9 +46,8 @@ def grades(out) -> dict:
 
 @pytest.fixture(scope='module')
 def local_pool(tmp_path_factory):
-    out = tmp_path_factory.mktemp('local') / 'out'
-    grade_batch(options(out))
-    return out
+    """The sample graded by the local pool with the same options and seed (shared with other test modules)."""
+    return grade_sample()
 
 
 def test_a_dask_localcluster_grades_the_sample_like_the_local_pool(local_pool, tmp_path):
