@@ -220,3 +220,30 @@ def test_blank_never_zero_other_files_and_warnings_are_said(tmp_path, capsys):
     subs = {s['student_key']: s for s in json.loads((out / 'results.json').read_text())['submissions']}
     assert subs['1007']['other_files'] == ['A2.ipynb'] and subs['1007']['original_name'] == 'Stu-A2.ipynb'
     assert {s['status'] for s in subs.values()} == {'not-a-notebook', 'invalid-notebook', 'empty'}
+
+
+@pytest.mark.parametrize('old, new, needle', [
+    ('min_words: 30', 'min_words: thirty', "params.min_words in item 'discussion_present' must be a whole number, "
+                                           "not 'thirty'"),
+    ('tolerance: 1.0e-6', 'tolerance: "1e-6x"', "params.tolerance in item 'adam' must be a number, not '1e-6x'"),
+    ('time_budget_seconds: 20', 'time_budget_seconds: -5', "params.time_budget_seconds in item 'adam' must be "
+                                                           'above 0'),
+    ('rmse_rtol: 0.5', 'rmse_rtol: 50.0', "params.rmse_rtol in item 'run_experiments' must be at most 10"),
+    ('tolerance: 1.0e-6', 'tolerence: 1.0e-6', "unknown param 'tolerence' for check 'adam' in item 'adam' (did you "
+                                               "mean 'tolerance'?)"),
+    ('pass: "run_experiment returns the expected table."', 'pass: "done within {time_budget_secs} s."',
+     "{time_budget_secs} in the messages of item 'run_experiments' names no param of check 'run_experiments' (did "
+     "you mean 'time_budget_seconds'?)"),
+])
+def test_a_rubric_the_checks_could_not_use_is_refused_with_its_line(tmp_path, capsys, old, new, needle):
+    """Each used to validate OK, then fail that check for every notebook and lower every total silently."""
+    text = Path(default_rubric_path()).read_text()
+    assert old in text
+    bad = tmp_path / 'r.yaml'
+    bad.write_text(text.replace(old, new, 1))
+    line = text[:text.index(old)].count('\n') + 1
+    code, _, err = run(capsys, 'rubric', 'validate', bad)
+    assert code == 1 and f'r.yaml:{line}: ' in err and needle in err
+    download = small_download(tmp_path, {'pdfpat_1004_5004_Pat-A2.pdf': b'%PDF-1.4'})
+    code, _, err = run(capsys, 'grade', download, '--out', tmp_path / 'out', '--rubric', bad)
+    assert code == EXIT_BAD_INPUT and needle in err and not (tmp_path / 'out').exists()

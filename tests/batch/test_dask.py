@@ -139,3 +139,24 @@ def test_jobs_carry_the_notebook_not_a_path(tmp_path):
     assert result['notebook'] == 'Baker-A2.ipynb' and result['checks']['relu_network']['status'] != 'pass'
     assert job.identity == GradeJob(key='other', name='x.ipynb', notebook=data, rubric=rubric, rubric_hash='h',
                                     seed=1).identity
+
+
+def slow_job(job):
+    """A job whose grading never ends (the kernel's own budget failed, say): only the executor's hard budget is left."""
+    if job.key == 'stuck':
+        time.sleep(600)
+    return {'status': 'graded', 'key': job.key}
+
+
+def test_a_job_over_its_hard_budget_is_reported_and_its_worker_restarted():
+    from grader.batch.executors import DaskExecutor
+    from grader.batch.jobs import GradeJob
+    from grader.rubric.load import load_rubric
+    rubric = load_rubric()
+    jobs = [GradeJob(key=k, name=f'{k}.ipynb', notebook=k.encode(), rubric=rubric, rubric_hash='h', seed=1)
+            for k in ('stuck', 'fine')]
+    done = {}
+    started = time.monotonic()
+    DaskExecutor(2, hard_timeout=3, function=slow_job).run(jobs, lambda key, status, value: done.update({key: status}))
+    assert done == {'stuck': 'timeout', 'fine': 'ok'}
+    assert time.monotonic() - started < 60       # not the job's 600 s: its worker was restarted

@@ -2,6 +2,7 @@
 import os
 import secrets
 import socket
+import subprocess
 import sys
 import time
 import warnings
@@ -264,3 +265,23 @@ def test_a_fork_bomb_in_one_kernel_does_not_starve_another():
         uid_other = outcome.value
     with KernelSession(launcher, [FORK_BOMB]) as third:
         assert third.call('threads_still_start', {}, 30).value not in (uid_other,)
+
+
+def test_kernel_start_up_works_where_prctl_and_resource_are_missing(tmp_path):
+    """A student's Mac or Windows laptop: the limits that exist are applied, the rest skipped (and said once, in the
+    launcher's description), and the kernel still starts. Run here with both taken away."""
+    from grader.kernel.launch import BOOTSTRAP, Limits, LimitsLauncher
+    prefix = BOOTSTRAP.split('from ipykernel.kernelapp')[0].format(limits=Limits().rlimits(), sites=[])
+    script = tmp_path / 'start.py'
+    script.write_text("import sys\nsys.modules['resource'] = None\nsys.platform = 'darwin'\n" + prefix +
+                      "print('started')\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == 'started', done.stderr
+    import grader.kernel.launch as launch
+    real = launch.missing_limits
+    try:
+        launch.missing_limits = lambda limits: ['RLIMIT_AS', 'kill-with-parent']
+        assert LimitsLauncher().description.endswith('this system cannot set RLIMIT_AS, kill-with-parent: those are '
+                                                     'skipped')
+    finally:
+        launch.missing_limits = real
