@@ -80,3 +80,20 @@ def test_similarity_flags_match_the_answer_key(graded):
     report = (out / 'report.html').read_text(encoding='utf-8')
     assert 'Similar submissions' in report and 'similarity/pair-1.html' in report
     assert (out / 'similarity' / 'pair-1.html').is_file()
+
+
+GOLDEN = REPO / 'tests' / 'data' / 'sample-points.json'
+
+
+def test_the_sample_grades_to_the_recorded_points(graded):
+    """Every student's points per item and final total, as recorded: a refactoring (the move into rooms, the speed
+    work) must not change one of them, whatever the hidden-input seed. After a deliberate change to grading, write
+    the file again with A2G_UPDATE_GOLDEN=1 and read its diff."""
+    import os
+    results, _, _ = graded
+    points = {str(uid): {'status': r['status'], 'final': r['totals']['final'] if r['totals'] else None,
+                         **{item: c['points'] for item, c in sorted(r['checks'].items())}}
+              for uid, r in sorted(results.items())}
+    if os.environ.get('A2G_UPDATE_GOLDEN'):
+        GOLDEN.write_text(json.dumps(points, indent=1, sort_keys=True) + '\n', encoding='utf-8')
+    assert points == json.loads(GOLDEN.read_text(encoding='utf-8'))

@@ -22,7 +22,8 @@ from ..checks import check_names
 from ..model import Rubric
 from ..resources import rubric_file
 from .params import item_param_problems
-from .convert import (SCHEMA_FILE, dump_rubric, fmt_number, public_only, rubric_from_dict, rubric_table, rubric_to_dict)
+from .convert import SCHEMA_FILE, dump_rubric, fmt_number, public_only, rubric_from_dict, rubric_to_dict
+from .table import rubric_table
 
 __all__ = ['Problem', 'RubricError', 'load_rubric', 'validate_rubric', 'rubric_table', 'rubric_to_dict',
            'rubric_from_dict', 'dump_rubric', 'public_only', 'default_rubric_path', 'rubric_command', 'rubric_from_text',
