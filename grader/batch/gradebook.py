@@ -2,9 +2,10 @@
 
 Only the batch driver opens it (design: steps stay pure). What it guarantees:
 
-- A re-run skips a student whose notebook, rubric and grader version are unchanged (``is_current``), unless the
-  last attempt ended in a transient error ('error', 'timeout': a crashed kernel or an overloaded machine may do
-  better next time) or the TA's manual scores changed since (their fingerprint is stored with the result).
+- A re-run skips a student whose notebook, rubric, grader version and isolation are unchanged (``is_current``),
+  unless the last attempt ended in a transient error ('error', 'timeout': a crashed kernel or an overloaded machine
+  may do better next time). Manual scores (the review desk, a CSV) never make a notebook run again: the driver
+  scores the stored verdicts with the current manual scores. Their fingerprint is stored with each result.
 - ``save`` replaces a student's submission row and all its check rows in one transaction: a run killed at any
   moment (even SIGKILL) leaves the old row or the new one, never a mix, and never two.
 - Seeds: a regrade of an unchanged notebook (``--force``, a new rubric, manual scores) should reuse the stored
@@ -182,19 +183,17 @@ class Gradebook:
     # ------------------------------------------------------------ submissions
     def is_current(self, student_key: str, notebook_sha256: str, rubric_hash: str, grader_version: str,
                    isolated: bool | None = None) -> bool:
-        """The stored grade still stands: same notebook, rubric, grader and manual scores, not a transient error,
-        and (when ``isolated`` is given) graded with the same isolation, so a run that gains the sandbox regrades
-        what an unisolated run graded."""
-        row = self._db.execute('SELECT notebook_sha256, rubric_hash, grader_version, status, manual_hash, result_json '
+        """The stored verdicts still stand: same notebook, rubric and grader, not a transient error, and (when
+        ``isolated`` is given) graded with the same isolation, so a run that gains the sandbox regrades what an
+        unisolated run graded. Manual scores are not compared: they are applied to the stored verdicts."""
+        row = self._db.execute('SELECT notebook_sha256, rubric_hash, grader_version, status, result_json '
                                'FROM submissions WHERE student_key=?', (student_key,)).fetchone()
         if row is None or row['status'] in TRANSIENT:
             return False
         if (row['notebook_sha256'], row['rubric_hash'], row['grader_version']) != (notebook_sha256, rubric_hash,
                                                                                    grader_version):
             return False
-        if isolated is not None and bool(json.loads(row['result_json']).get('isolated')) != isolated:
-            return False
-        return row['manual_hash'] == manual_fingerprint(self.manual_for(student_key))
+        return isolated is None or bool(json.loads(row['result_json']).get('isolated')) == isolated
 
     def stored_seed(self, student_key: str, notebook_sha256: str) -> int | None:
         """The seed of the stored grade if it was for these same notebook bytes, else None (grade afresh)."""

@@ -110,6 +110,10 @@ def test_manual_scores_are_merged_and_every_output_rewritten(download, tmp_path)
     assert before == 3 and after['totals']['final'] == 8
     grades = {r[1]: r[5] for r in csv.reader((out / 'grades.csv').read_text().splitlines()[2:])}
     assert grades['1002'] == '8'
+    # a TA's scores never make a notebook run again: the next grade run scores the stored verdicts with them
+    again = grade_batch(options(download, out))
+    assert (again.graded, again.cached) == (0, 3)
+    assert read_results(out)['1002']['totals']['final'] == 8
 
 
 def test_a_run_killed_midway_resumes_with_nothing_lost_or_duplicated(download, tmp_path):
