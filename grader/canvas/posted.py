@@ -9,10 +9,11 @@ schema version are untouched (README, "Canvas round trip").
 """
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+from ..batch.gradebook import Gradebook
 
 _TABLES = ("""
 CREATE TABLE IF NOT EXISTS canvas_posts (
@@ -48,21 +49,16 @@ class PostLog:
         if not path.is_file():
             raise FileNotFoundError(path)
         self.course, self.assignment, self.write = str(course_id), str(assignment_id), write
-        # not SQLite's read-only mode even for a dry run: it cannot open a WAL file whose -shm is gone
-        self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
+        # through the gradebook's own connection and transactions (its tables are other rooms' to keep)
+        self._gb = Gradebook(path)
+        self._db = self._gb.connection
         if write:
-            self._db.execute('BEGIN IMMEDIATE')
-            try:
+            with self._gb.transaction():
                 for statement in _TABLES:
                     self._db.execute(statement)
-                self._db.execute('COMMIT')
-            except BaseException:
-                self._db.execute('ROLLBACK')
-                raise
 
     def close(self) -> None:
-        self._db.close()
+        self._gb.close()
 
     def __enter__(self) -> PostLog:
         return self
@@ -120,15 +116,4 @@ class PostLog:
     def _transaction(self):
         if not self.write:
             raise RuntimeError('this PostLog was opened read-only (a dry run)')
-        return _Transaction(self._db)
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection):
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute('BEGIN IMMEDIATE')
-
-    def __exit__(self, exc_type, *exc) -> None:
-        self._db.execute('ROLLBACK' if exc_type else 'COMMIT')
+        return self._gb.transaction()

@@ -25,7 +25,7 @@ from difflib import SequenceMatcher
 from typing import Any, Iterable
 
 from ..model import Answer
-from .tables import code_notes, rmse_values
+from .tables import code_notes, join_text as _join, rmse_values
 
 # The first sentence locates the prompt; the others are handout sentences that usually follow it and are not
 # part of the answer.
@@ -345,9 +345,3 @@ def _looks_like_dataframe(text: str) -> bool:
         return False
     rows = [line for line in lines[1:] if re.match(r'\s*\S+\s+\S+\s+\S+', line) and not line.lstrip()[0] in '[(']
     return len(rows) >= max(1, (len(lines) - 1) // 2)
-
-
-def _join(value: Any) -> str:
-    if isinstance(value, list):
-        return ''.join(v for v in value if isinstance(v, str))
-    return value if isinstance(value, str) else ''

@@ -18,7 +18,8 @@ _STUB = re.compile(r'^\W*(?:\.\.\.|…)?\s*your code here\W*$', re.IGNORECASE)
 MIN_NOTE_WORDS = 4
 
 
-def _join(value: Any) -> str:
+def join_text(value: Any) -> str:
+    """A notebook field as text: nbformat keeps a source or an output's text as a string or a list of strings."""
     if isinstance(value, list):
         return ''.join(v for v in value if isinstance(v, str))
     return value if isinstance(value, str) else ''
@@ -57,13 +58,18 @@ def _numbers(values: list[str]) -> list[float]:
     return [float(v) for v in values if _NUMBER.match(v.strip())]
 
 
-def _from_html(html: str) -> list[float]:
+def table_rows(html: str) -> list[list[str]]:
+    """The texts of the <th>/<td> cells of every table in an HTML fragment, row by row; [] for broken HTML."""
     parser = _Cells()
     try:
         parser.feed(html)
     except Exception:       # noqa: BLE001 - a student's broken HTML is no evidence, not an error
         return []
-    rows = [r for r in parser.rows if r]
+    return [r for r in parser.rows if r]
+
+
+def _from_html(html: str) -> list[float]:
+    rows = table_rows(html)
     header = next((r for r in rows if _rmse_columns(r)), None)
     if header is None:
         return []
@@ -100,7 +106,7 @@ def rmse_values(outputs: Any) -> list[float]:
         data = output.get('data') if isinstance(output, dict) else None
         if not isinstance(data, dict):
             continue
-        html, text = _join(data.get('text/html')), _join(data.get('text/plain'))
+        html, text = join_text(data.get('text/html')), join_text(data.get('text/plain'))
         values = _from_html(html) if '<table' in html.lower() else []
         found += values or (_from_text(text) if 'rmse' in text.lower() else [])
     return found

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 import threading
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 from ..model import Item
 from ..pipeline.prompts import PROMPTS, locate_answers
+from ..pipeline.tables import join_text, table_rows
 
 # The prompt each discussion check reads (grader.checks.discussion); a ``manual: true`` item names its prompt in
 # ``params: {prompt: ...}`` or gets every answer of the notebook.
@@ -141,44 +139,11 @@ def _image(data: dict) -> Image | None:
 
 def _table(data: dict) -> str:
     """A DataFrame's text: its plain-text rendering, or the cells of its HTML table as text."""
-    html = _text(data.get('text/html'))
-    plain = _text(data.get('text/plain'))
+    html = join_text(data.get('text/html'))
+    plain = join_text(data.get('text/plain'))
     if '<table' not in html.lower():
         return ''
-    return plain or _TableText.convert(html)
+    # the cells as tab-separated text: nothing of the student's markup survives
+    return plain or '\n'.join('\t'.join(row) for row in table_rows(html))
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return ''.join(v for v in value if isinstance(v, str))
-    return value if isinstance(value, str) else ''
-
-
-class _TableText(HTMLParser):
-    """The rows of an HTML table as tab-separated text: nothing of the student's markup survives."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.rows: list[list[str]] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == 'tr':
-            self.rows.append([])
-        elif tag in ('td', 'th'):
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ('td', 'th') and self._cell is not None and self.rows:
-            self.rows[-1].append(re.sub(r'\s+', ' ', ''.join(self._cell)).strip())
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-    @classmethod
-    def convert(cls, html: str) -> str:
-        parser = cls()
-        parser.feed(html)
-        return '\n'.join('\t'.join(row) for row in parser.rows if row)
