@@ -9,14 +9,11 @@ import argparse
 import json
 import os
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_OK, InputError
+from .errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_INTERNAL, EXIT_OK, InputError, report_internal_error
 
-EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES = f'''exit codes:
@@ -24,6 +21,7 @@ EXIT_CODES = f'''exit codes:
   {EXIT_INCOMPLETE}    done, but some submissions could not be graded (check: some public code checks fail)
   {EXIT_BAD_INPUT}    nothing done: a file, folder, option or the rubric needs fixing (the message says what)
   {EXIT_INTERNAL}    the grader itself failed (a report file is named; please send it to the maintainers)
+  4    grader canvas: Canvas refused or failed; what it confirmed is kept: run the same command again
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C): a re-run of grader grade resumes where it stopped'''
 
 
@@ -258,14 +256,6 @@ def build_parser(kit: bool = False) -> argparse.ArgumentParser:
     return parser
 
 
-def _internal_error(command: str) -> int:
-    report = Path(tempfile.mkstemp(prefix='grader-error-', suffix='.txt')[1])
-    report.write_text(f'grader {__version__}, command {command}\n\n{traceback.format_exc()}', encoding='utf-8')
-    print(f'grader {command}: the grader itself failed ({sys.exc_info()[1]!r:.200}); nothing you did caused this. '
-          f'Details: {report}', file=sys.stderr)
-    return EXIT_INTERNAL
-
-
 def main(argv: list[str] | None = None) -> int:
     from .resources import is_student_kit
     parser = build_parser(kit=is_student_kit())
@@ -283,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception:   # noqa: BLE001 - a TA gets one line and a report file, never a traceback
-        return _internal_error(args.command)
+        return report_internal_error(f'grader {args.command}')
 
 
 if __name__ == '__main__':

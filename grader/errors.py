@@ -9,7 +9,24 @@ from __future__ import annotations
 EXIT_OK = 0             # everything asked for was done (every submission graded; a self-check's code checks pass)
 EXIT_INCOMPLETE = 1     # done, but some submissions could not be graded (or a self-check has failing code checks)
 EXIT_BAD_INPUT = 2      # nothing done: a file, a folder, an option or the rubric needs fixing first
+EXIT_INTERNAL = 3       # the grader itself failed: a report file is named
 
 
 class InputError(Exception):
     """What the user gave cannot be used; ``str(error)`` is the message to print, with the fix."""
+
+
+def report_internal_error(command: str, scrub=lambda text: text) -> int:
+    """For a bug (an exception no user mistake explains): the traceback goes to a report file, the user reads one
+    line naming it. ``scrub`` removes secrets (the Canvas token) from both. Call it inside an ``except`` block."""
+    import sys
+    import tempfile
+    import traceback
+    from pathlib import Path
+
+    from . import __version__
+    report = Path(tempfile.mkstemp(prefix='grader-error-', suffix='.txt')[1])
+    report.write_text(scrub(f'grader {__version__}, command {command}\n\n{traceback.format_exc()}'), encoding='utf-8')
+    print(f'{command}: the grader itself failed ({scrub(repr(sys.exc_info()[1]))[:200]}); nothing you did caused '
+          f'this. Details: {report}', file=sys.stderr)
+    return EXIT_INTERNAL

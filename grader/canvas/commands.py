@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 from typing import Callable
 
-from .. import __version__
-from ..errors import EXIT_BAD_INPUT
+from ..errors import EXIT_BAD_INPUT, report_internal_error
 
-EXIT_INTERNAL, EXIT_CANVAS, EXIT_INTERRUPTED = 3, 4, 130     # as grader.cli's, plus Canvas's own
+EXIT_CANVAS, EXIT_INTERRUPTED = 4, 130     # Canvas's own, and as grader.cli's
 
 
 def add_canvas_commands(sub: argparse._SubParsersAction) -> None:
@@ -95,11 +92,7 @@ def _run(args, body: Callable) -> int:
               file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception:   # noqa: BLE001 - a bug: one line and a report file, as grader.cli does, token removed
-        report = Path(tempfile.mkstemp(prefix='grader-error-', suffix='.txt')[1])
-        report.write_text(scrub(f'grader {__version__}, command {name}\n\n{traceback.format_exc()}'), encoding='utf-8')
-        print(f'{name}: the grader itself failed ({scrub(repr(sys.exc_info()[1]))[:200]}); nothing you did caused '
-              f'this. Details: {report}', file=sys.stderr)
-        return EXIT_INTERNAL
+        return report_internal_error(name, scrub)
 
 
 def cmd_pull(args) -> int:
