@@ -41,3 +41,14 @@ def copy_of(out: Path, folder: Path) -> Path:
         db.execute('UPDATE submissions SET notebook_path = replace(notebook_path, ?, ?)', (str(out), str(target)))
     db.close()
     return target
+
+
+def manual_scores(folder: Path) -> dict[tuple[str, str], tuple[float, str]]:
+    """(student key, item) -> (points, comment) of every manual score in a graded folder's gradebook."""
+    import sqlite3
+    db = sqlite3.connect(folder / 'gradebook.sqlite')
+    try:
+        return {(k, i): (p, c) for k, i, p, c in db.execute('SELECT student_key, item_id, points, comment '
+                                                             'FROM manual_scores')}
+    finally:
+        db.close()

@@ -5,20 +5,11 @@ import logging
 
 import pytest
 
-from fake_canvas import ASSIGNMENT, COURSE, SAMPLE, FakeCanvas, Fault
+from fake_canvas import ASSIGNMENT, COURSE, SAMPLE, Fault
 from grader.canvas.api import Backoff, CanvasClient, CanvasFailure
 from grader.canvas.config import CanvasConfig
 
 A = f'/api/v1/courses/{COURSE}/assignments/{ASSIGNMENT}'
-
-
-@pytest.fixture
-def fake():
-    fake = FakeCanvas()
-    fake.seed_sample()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from fake_canvas import ASSIGNMENT, COURSE, SAMPLE, FakeCanvas, Fault, z
+from fake_canvas import ASSIGNMENT, COURSE, SAMPLE, Fault, z
 from grader.canvas.api import Backoff, CanvasClient, CanvasFailure
 from grader.canvas.collect import collect
 from grader.canvas.config import CanvasConfig, CanvasInputError
@@ -29,15 +29,6 @@ N_POSTED = N_SUBMISSIONS + sum(1 for s in _KEY['students'] if s['kind'] == 'part
 
 
 ZIP = SAMPLE / 'canvas-submissions.zip'
-
-
-@pytest.fixture
-def fake():
-    fake = FakeCanvas()
-    fake.seed_sample()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ pytest.importorskip('flask')
 
 from grader.batch.driver import rescore_dir  # noqa: E402
 from grader.review.app import create_app  # noqa: E402
-from reviewtools import copy_of, grade_sample  # noqa: E402
+from reviewtools import copy_of, grade_sample, manual_scores as manual_rows  # noqa: E402
 
 TOKEN = 'test-token'
 ITEMS = ['results_reported', 'discussion_present', 'plots_present', 'observations_3']
@@ -43,13 +43,6 @@ def answers(c, item='observations_3'):
     return r.json
 
 
-def manual_rows(folder):
-    db = sqlite3.connect(folder / 'gradebook.sqlite')
-    try:
-        return {(k, i): (p, c) for k, i, p, c in db.execute('SELECT student_key, item_id, points, comment '
-                                                             'FROM manual_scores')}
-    finally:
-        db.close()
 
 
 def number_of(c, user_id):

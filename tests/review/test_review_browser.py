@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -14,7 +13,7 @@ pytest.importorskip('flask')
 sync_api = pytest.importorskip('playwright.sync_api')
 
 from grader.review.app import create_app  # noqa: E402
-from reviewtools import copy_of, grade_sample  # noqa: E402
+from reviewtools import copy_of, grade_sample, manual_scores as manual  # noqa: E402
 
 ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
         '--disable-sync', '--no-first-run']
@@ -63,13 +62,6 @@ def page(browser):
     context.close()
 
 
-def manual(folder: Path) -> dict[tuple[str, str], tuple[float, str]]:
-    db = sqlite3.connect(folder / 'gradebook.sqlite')
-    try:
-        return {(k, i): (p, c) for k, i, p, c in db.execute('SELECT student_key, item_id, points, comment '
-                                                             'FROM manual_scores')}
-    finally:
-        db.close()
 
 
 def number(page) -> str:
