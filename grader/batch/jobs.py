@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import multiprocessing.util
+import threading
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,11 +58,25 @@ def _next_session(launcher):
     return session
 
 
+_ending: list[threading.Thread] = []
+
+
+def _end_later(session) -> None:
+    """A graded notebook's kernel is ended in the background: the result goes back and the next notebook starts
+    while the kernel is killed and its folder removed."""
+    _ending[:] = [t for t in _ending if t.is_alive()]
+    thread = threading.Thread(target=session.close, daemon=True)
+    thread.start()
+    _ending.append(thread)
+
+
 def _close_spare() -> None:
     global _spare
     if _spare is not None:
         _spare.close()
         _spare = None
+    for thread in _ending:      # a worker that ends leaves no kernel folder behind either
+        thread.join(30)
 
 
 # A worker that ends leaves no kernel and no kernel folder behind: atexit for a plain process, a multiprocessing
@@ -84,6 +99,6 @@ def grade_job(job: GradeJob) -> dict[str, Any]:
         path.write_bytes(job.notebook)
         result = grade_notebook(path, job.rubric, mode='grade', seed=job.seed, lateness=job.lateness,
                                 manual=job.manual, wall_budget=job.wall_budget, expected=_expected,
-                                launcher=launcher, session=_next_session(launcher))
+                                launcher=launcher, session=_next_session(launcher), end_session=_end_later)
     result.notebook = job.name
     return {**result.to_dict(), '_scored_for': job.key}

@@ -53,10 +53,12 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
                    expected=None, launcher=None, lateness: Lateness | None = None,
                    manual: Iterable[ManualScore] = (), wall_budget: float | None = None,
                    on_check: Callable[[str, str], None] | None = None,
-                   session: KernelSession | None = None) -> SubmissionResult:
+                   session: KernelSession | None = None,
+                   end_session: Callable[[KernelSession], None] | None = None) -> SubmissionResult:
     """``wall_budget``: seconds for the whole notebook; checks not reached by then are reported, not run.
     ``on_check(event, item_id)`` hears 'start' and 'done' around each code check (a self-check's live line).
-    ``session``: a fresh kernel started ahead (``new_session``), used for this notebook and closed after it."""
+    ``session``: a fresh kernel started ahead (``new_session``), used for this notebook and ended after it by
+    ``end_session`` (default: closed before returning; a batch worker ends it while the next notebook starts)."""
     started = time.perf_counter()
     deadline = None if wall_budget is None else time.monotonic() + wall_budget
     path = Path(path)
@@ -111,7 +113,7 @@ def grade_notebook(path: Path, rubric: Rubric, *, mode: str = 'grade', seed: int
                     results.setdefault(item.id, CheckResult(item.id, 'error', 0.0, 'not graded: the kernel failed'))
                 return _finish(result, rubric, results, manual, lateness, mode, started)
     finally:
-        session.close()
+        (end_session or KernelSession.close)(session)
     if result.status == 'graded':
         result.message = _summary(results)
     return _finish(result, rubric, results, manual, lateness, mode, started)
@@ -142,16 +144,14 @@ def graded_names(rubric: Rubric) -> set[str]:
 
 
 def _run_code_items(session, loaded, code_items, results, expected, mode, seed, result, deadline, on_check):
-    with session:
-        definition_notes = session.define(loaded.chunks)
-        result.notes.extend(n.message for n in definition_notes)
-        if not run_code_items(session, code_items, results, expected, mode, seed, deadline, on_check,
-                              undefined_causes(loaded, definition_notes)):
-            result.status, result.message = 'timeout', 'the notebook used up its time budget: some checks ' \
-                                                       'were not run'
-        if session.restarts:
-            result.notes.append(f'the kernel was restarted {session.restarts} time(s) after a check hung or '
-                                'crashed it')
+    session.prepare()       # ended by grade_notebook, whatever happens here
+    definition_notes = session.define(loaded.chunks)
+    result.notes.extend(n.message for n in definition_notes)
+    if not run_code_items(session, code_items, results, expected, mode, seed, deadline, on_check,
+                          undefined_causes(loaded, definition_notes)):
+        result.status, result.message = 'timeout', 'the notebook used up its time budget: some checks were not run'
+    if session.restarts:
+        result.notes.append(f'the kernel was restarted {session.restarts} time(s) after a check hung or crashed it')
 
 
 def undefined_causes(loaded, definition_notes) -> dict[str, str]:
