@@ -1,4 +1,5 @@
-"""How numbers read wherever people see them (terminal, feedback, CSVs, reports): one rule, written once."""
+"""How numbers and suggestions read wherever people see them (terminal, feedback, CSVs, reports, rubric
+problems): one rule each, written once."""
 from __future__ import annotations
 
 
@@ -16,3 +17,10 @@ def as_written(x) -> str:
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         return str(x).lower() if isinstance(x, bool) else str(x)
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f'{x:g}'
+
+
+def did_you_mean(word, choices) -> str:
+    """" (did you mean 'x'?)" for the choice closest to a mistyped ``word``, '' when none is close."""
+    import difflib
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ''

@@ -24,7 +24,7 @@ from ..model import Extension, ManualScore, Rubric, StudentRecord, SubmissionRes
 from ..pipeline.late import lateness_for
 from ..pipeline.score import score
 from ..rubric.load import RubricError, default_rubric_path, rubric_from_text, rubric_warnings
-from .gradebook import FILENAME as GRADEBOOK_FILE, Gradebook
+from .gradebook import FILENAME as GRADEBOOK_FILE, Gradebook, rubric_hash
 from .executors import make_executor
 from .jobs import GradeJob
 from .outdir import OutputFolder
@@ -112,10 +112,6 @@ def with_overrides(rubric: Rubric, no_late_penalty: bool, due: str | None, assig
     return rubric
 
 
-def rubric_digest(text: str) -> str:
-    return hashlib.sha256(text.encode('utf-8')).hexdigest()
-
-
 # ---------------------------------------------------------------- scoring again without a kernel
 def rescore(result: SubmissionResult | dict, rubric: Rubric, manual: list[ManualScore] | tuple[ManualScore, ...],
             lateness) -> SubmissionResult:
@@ -133,10 +129,6 @@ def _no_notebook(record: StudentRecord, pattern: str) -> SubmissionResult:
     return SubmissionResult(notebook='', status='not-a-notebook', mode='grade',
                             message=f'no notebook matching {pattern} in this submission (files: {files}); '
                                     'ask the student to resubmit the .ipynb')
-
-
-def _sha256(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 # ---------------------------------------------------------------- side files
@@ -180,7 +172,7 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
     text, name, rubric = read_rubric(opts.rubric_path)
     rubric = with_overrides(rubric, opts.no_late_penalty, opts.due, opts.assignment_id)
     preflight(rubric, text, str(opts.rubric_path or name))
-    digest = rubric_digest(text)
+    digest = rubric_hash(text.encode('utf-8'))
     times, extensions, manual_by_user, roster = _side_files(opts, rubric)
     folder = OutputFolder.claim(opts.out, [opts.submissions, opts.roster, opts.times, opts.extensions, opts.manual])
 
@@ -229,7 +221,8 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
                 gb.save(record, rescore(_no_notebook(record, rubric.notebook_pattern), rubric, record.manual,
                                         lateness))
                 continue
-            sha = _sha256(record.notebook_path)
+            notebook = Path(record.notebook_path).read_bytes()
+            sha = hashlib.sha256(notebook).hexdigest()
             record = dataclasses.replace(record, notebook_sha256=sha)
             if not opts.force and gb.is_current(record.student_key, sha, digest, __version__, opts.isolated):
                 _, previous = gb.result(record.student_key)
@@ -241,7 +234,7 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
                 seed = opts.seed
             jobs.append(GradeJob(
                 key=record.student_key, name=record.original_name or Path(record.notebook_path).name,
-                notebook=Path(record.notebook_path).read_bytes(), rubric=rubric, rubric_hash=digest,
+                notebook=notebook, rubric=rubric, rubric_hash=digest,
                 seed=seed if seed is not None else run_seed, lateness=lateness, manual=record.manual,
                 wall_budget=opts.wall_budget))
             records[record.student_key] = record
@@ -258,13 +251,13 @@ def grade_batch(opts: BatchOptions, progress: Callable[[str, dict], None] | None
             else:
                 why = {'died': 'the grading process died', 'timeout': 'grading did not finish in time',
                        'error': 'the grader failed'}[status]
-                result = SubmissionResult(notebook=records[key].notebook_path or '', mode='grade',
+                result = SubmissionResult(notebook=record.notebook_path or '', mode='grade',
                                           status='timeout' if status == 'timeout' else 'error',
                                           message=f'{why} on this notebook ({value}); a TA should look at it')
                 result = rescore(result, rubric, (), None)
-            gb.save(records[key], result)
+            gb.save(record, result)
             summary.graded += 1
-            progress('done', {'key': key, 'status': result.status, 'name': records[key].display_name})
+            progress('done', {'key': key, 'status': result.status, 'name': record.display_name})
 
         if jobs:
             executor = make_executor(opts.executor, opts.workers, opts.wall_budget + 120, opts.dask_scheduler)
@@ -294,12 +287,17 @@ def _fingerprint(results, rubric: Rubric, roster_path: Path | None) -> str:
     return digest.hexdigest()
 
 
+def output_paths(out: Path) -> dict[str, Path]:
+    """The outputs of a graded folder, by name (what the summary lists)."""
+    return {'grades': out / 'grades.csv', 'results_csv': out / 'results.csv', 'results_json': out / 'results.json',
+            'feedback': out / 'feedback', 'report': out / 'report.html', 'gradebook': out / GRADEBOOK_FILE}
+
+
 def _export(folder: OutputFolder, results, rubric: Rubric, roster_path: Path | None, summary: BatchSummary) -> None:
     fingerprint = _fingerprint(results, rubric, roster_path)
-    outputs = {'grades': folder.path('grades.csv'), 'results_csv': folder.path('results.csv'),
-               'results_json': folder.path('results.json'), 'feedback': folder.path('feedback'),
-               'report': folder.path('report.html'), 'gradebook': folder.path(GRADEBOOK_FILE)}
-    if folder.state.get('export') == fingerprint and folder.unchanged(OUTPUTS + tuple(folder.owned('feedback'))):
+    outputs = output_paths(folder.root)
+    # claim() refused any output edited since it was written: present means as the grader wrote it
+    if folder.state.get('export') == fingerprint and folder.present(OUTPUTS + tuple(folder.owned('feedback'))):
         warnings = list(folder.state.get('export_warnings') or [])     # nothing changed: nothing rewritten
     else:
         folder.remove_stale(SIMILARITY, [])     # the grader's pages of similar pairs: written afresh below
@@ -332,9 +330,7 @@ def export_all(out: Path, results, rubric: Rubric, roster_path: Path | None,
     # similar code and answers, stored in the gradebook and computed again only when the notebooks changed
     write_class_report(out / 'report.html', results, rubric, warnings, plot_cache,
                        similarity_html=similarity_report(out))
-    return {'grades': out / 'grades.csv', 'results_csv': out / 'results.csv', 'results_json': out / 'results.json',
-            'feedback': out / 'feedback', 'report': out / 'report.html',
-            'gradebook': out / GRADEBOOK_FILE}, warnings, feedback
+    return output_paths(out), warnings, feedback
 
 
 def rescore_dir(out: Path, manual_path: Path | None = None, rubric_path: Path | None = None,

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..model import ItemScore, Lateness, ManualScore, StudentRecord, SubmissionResult
+from ..model import ItemScore, ManualScore, StudentRecord, SubmissionResult
 
 SCHEMA_VERSION = 2
 FILENAME = 'gradebook.sqlite'

@@ -70,7 +70,7 @@ def _end_later(session) -> None:
     _ending.append(thread)
 
 
-def _close_spare() -> None:
+def _end_all() -> None:
     global _spare
     if _spare is not None:
         _spare.close()
@@ -81,8 +81,8 @@ def _close_spare() -> None:
 
 # A worker that ends leaves no kernel and no kernel folder behind: atexit for a plain process, a multiprocessing
 # finalizer for pool and Dask worker processes (which end with os._exit, skipping atexit).
-atexit.register(_close_spare)
-multiprocessing.util.Finalize(None, _close_spare, exitpriority=10)
+atexit.register(_end_all)
+multiprocessing.util.Finalize(None, _end_all, exitpriority=10)
 
 
 def grade_job(job: GradeJob) -> dict[str, Any]:

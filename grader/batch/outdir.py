@@ -64,6 +64,7 @@ class OutputFolder:
         self._files = files         # relative path -> sha256 when written (None: mutable, e.g. the gradebook)
         self._before = dict(files)  # as claimed: what abandon() returns to
         self._existed = root.exists()
+        self._work_before: set[Path] = set()     # files in the working area before this run (prepare())
 
     # ------------------------------------------------------------ taking a folder
     @classmethod
@@ -120,10 +121,10 @@ class OutputFolder:
         raise InputError(f'--out {out} already holds files the grader did not write ({shown}): choose a new or '
                          'empty folder, or one `grader grade` wrote before')
 
-    def unchanged(self, rels) -> bool:
-        """Every one of ``rels`` is as the grader last wrote it (present, same sha256)."""
-        return all(rel in self._files and (self.root / rel).is_file() and
-                   (self._files[rel] is None or _sha256(self.root / rel) == self._files[rel]) for rel in rels)
+    def present(self, rels) -> bool:
+        """Every one of ``rels`` was written by the grader and is still there (``claim`` has refused the folder if
+        any of them changed since, so its bytes are the grader's)."""
+        return all(rel in self._files and (self.root / rel).is_file() for rel in rels)
 
     def owned(self, under: str) -> list[str]:
         return sorted(r for r in self._files if r.startswith(f'{under}/'))
@@ -201,7 +202,7 @@ class OutputFolder:
         for rel in set(self._files) - set(self._before):
             (self.root / rel).unlink(missing_ok=True)
         for path in (p for p in self.work.rglob('*') if p.is_file()) if self.work.is_dir() else ():
-            if path not in getattr(self, '_work_before', set()):
+            if path not in self._work_before:
                 path.unlink()       # copied by this run before the mistake showed (a zip damaged half-way)
         self._files = dict(self._before)
         self._remove_empty_dirs(self.root / WORK)

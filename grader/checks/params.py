@@ -2,7 +2,7 @@
 (``CodeCheck.params``); every code check also reads ``time_budget_seconds``.
 
 ``grader rubric validate`` checks a rubric against these declarations, so a typo (``tolerence``), text where a number
-belongs (``min_words: thirty``), a value out of range (``time_budget_seconds: -5``, a share of 5.0) or a message
+belongs (``min_words: thirty``), a value out of range (``time_budget_seconds: -5``, a tolerance of 5.0) or a message
 placeholder that names no param is an error with its line, not a check that silently fails every notebook.
 """
 from __future__ import annotations
@@ -18,10 +18,6 @@ class Param:
     minimum: float | None = None
     maximum: float | None = None
     above_minimum: bool = False     # the minimum itself is not allowed (a tolerance of 0, a budget of 0 s)
-
-
-def share(default: float, about: str) -> Param:
-    return Param('number', default, about, minimum=0.0, maximum=1.0)
 
 
 def tolerance(default: float, about: str = 'relative tolerance of the comparison with the reference') -> Param:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..model import Answer, CheckResult, Fault, Item
 from . import get_check, module_of
-from .base import UPSTREAM_MISSING, AnswerCheck, Case, CaseRun, CodeCheck, Need, Verdict, make_result
+from .base import UPSTREAM_MISSING, Case, CaseRun, CodeCheck, Need, Verdict, make_result
 
 DEFAULT_TIME_BUDGET = 20.0
 NO_CASES = 'this check has only hidden cases: it runs when your TA grades'

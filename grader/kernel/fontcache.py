@@ -8,7 +8,6 @@ each kernel's working folder.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import sys
 import tempfile

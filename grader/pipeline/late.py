@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from ..model import Extension, LatePolicy, Lateness
 from ..formatting import points as _num

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from .late import late_penalty
-from ..model import (CheckResult, CheckStatus, Deduction, Fault, Item, ItemScore, Lateness, ManualScore, Rubric,
+from ..model import (CheckResult, CheckStatus, Deduction, Item, ItemScore, Lateness, ManualScore, Rubric,
                      Totals, status_for)
 from ..formatting import points as _num
 

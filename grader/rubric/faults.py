@@ -6,11 +6,11 @@ is what `grader rubric validate` says about deductions no check can report.
 """
 from __future__ import annotations
 
-import difflib
 import textwrap
 from typing import Any, Callable
 
 from ..model import Rubric
+from ..formatting import did_you_mean
 from .convert import fmt_number
 
 
@@ -81,8 +81,7 @@ def deduction_problems(data: Any, add: Callable[[tuple, str], None]) -> None:
             if by_hand and not fault_id.startswith(f"{item['id']}."):
                 add(path, f"deduction '{fault_id}' in item '{item['id']}' must start with '{item['id']}.'")
             elif catalogue and fault_id not in catalogue and not by_hand:
-                close = difflib.get_close_matches(fault_id, list(catalogue), n=1, cutoff=0.6)
-                hint = f" (did you mean '{close[0]}'?)" if close else f'; it reports: {", ".join(catalogue)}'
+                hint = did_you_mean(fault_id, catalogue) or f'; it reports: {", ".join(catalogue)}'
                 add(path, f"deduction '{fault_id}' in item '{item['id']}': its check '{item.get('check')}' never "
                           f'reports this fault{hint}')
             points, item_points = deduction.get('points'), item.get('points')

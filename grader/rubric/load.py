@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from ..checks import check_names
+from ..formatting import did_you_mean as _suggest
 from ..model import Rubric
 from ..resources import rubric_file
 from .params import item_param_problems
@@ -103,11 +104,6 @@ def _inside(path: tuple, data: Any) -> str:
     """Where a key sits: 'in item 'adam'', 'under messages in item 'adam'', 'at the top level'."""
     field, owner = _place(path, data)
     return 'at the top level' if not path else f'under {_name(path, data)}' if field else f'in {owner}'
-
-
-def _suggest(word: Any, choices) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ''
 
 
 def _shown(value: Any) -> str:

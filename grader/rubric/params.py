@@ -1,23 +1,17 @@
 """A rubric item's params and message placeholders against what its check declares (``checks.params``)."""
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, Callable
 
 from ..checks.params import Param, params_of
-from ..formatting import as_written
+from ..formatting import as_written, did_you_mean as _suggest
 
 PLACEHOLDER = re.compile(r'\{(\w+)\}')
 KINDS = {'number': 'a number', 'integer': 'a whole number', 'boolean': 'true or false', 'text': 'text'}
 
 
-def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ''
-
-
-def value_problem(name: str, value: Any, spec: Param) -> str:
+def value_problem(value: Any, spec: Param) -> str:
     """'' when ``value`` fits ``spec``, else what is wrong with it."""
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if spec.kind in ('number', 'integer') and not number:
@@ -36,8 +30,7 @@ def value_problem(name: str, value: Any, spec: Param) -> str:
             return f'must be {bound} {as_written(low)}{"" if high is None else f" and at most {as_written(high)}"}' \
                    f' (it is {as_written(value)})'
         if high is not None and value > high:
-            share = ' (a share: 0.5 means half the points)' if high == 1.0 and low == 0.0 else ''
-            return f'must be at most {as_written(high)}{share} (it is {as_written(value)})'
+            return f'must be at most {as_written(high)} (it is {as_written(value)})'
     return ''
 
 
@@ -65,7 +58,7 @@ def item_param_problems(item: dict, check_names, add: Callable[[tuple, str], Non
             add(where + ('params', key), f"unknown param '{key}' for check '{check}' in {name}{_suggest(key, declared)}"
                 f' (its params: {known})')
             continue
-        problem = value_problem(key, value, declared[key])
+        problem = value_problem(value, declared[key])
         if problem:
             add(where + ('params', key), f'params.{key} in {name} {problem}')
     texts = []
