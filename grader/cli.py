@@ -12,16 +12,15 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_INTERNAL, EXIT_OK, InputError, report_internal_error
-
-EXIT_INTERRUPTED = 130
+from .errors import (EXIT_BAD_INPUT, EXIT_CANVAS, EXIT_INCOMPLETE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, InputError,
+                     report_internal_error)
 
 EXIT_CODES = f'''exit codes:
   {EXIT_OK}    done: every submission graded (check: every public code check passes)
   {EXIT_INCOMPLETE}    done, but some submissions could not be graded (check: some public code checks fail)
   {EXIT_BAD_INPUT}    nothing done: a file, folder, option or the rubric needs fixing (the message says what)
   {EXIT_INTERNAL}    the grader itself failed (a report file is named; please send it to the maintainers)
-  4    grader canvas: Canvas refused or failed; what it confirmed is kept: run the same command again
+  {EXIT_CANVAS}    grader canvas: Canvas refused or failed; what it confirmed is kept: run the same command again
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C): a re-run of grader grade resumes where it stopped'''
 
 
@@ -104,11 +103,7 @@ def cmd_grade(args) -> int:
         raise InputError(f'--workers {args.workers}: give 1 or more')
     if args.budget <= 0:
         raise InputError(f'--budget {args.budget}: give a number of seconds above 0')
-    for name in ('roster', 'times', 'extensions', 'manual', 'rubric'):
-        value = getattr(args, name)
-        if value and not Path(value).is_file():
-            what = 'is a folder, not a file' if Path(value).is_dir() else 'no such file'
-            raise InputError(f'--{name} {value}: {what}')
+    _require_files(args, ('roster', 'times', 'extensions', 'manual', 'rubric'))
     from .canvas.local import pulled_inputs
     found, said = pulled_inputs(args.submissions, vars(args))
     vars(args).update(found)
@@ -130,13 +125,19 @@ def cmd_grade(args) -> int:
 
 def cmd_rescore(args) -> int:
     from .batch.driver import rescore_dir
-    for name in ('manual', 'rubric', 'roster'):
-        value = getattr(args, name)
-        if value and not Path(value).is_file():
-            raise InputError(f'--{name} {value}: no such file')
+    _require_files(args, ('manual', 'rubric', 'roster'))
     summary = rescore_dir(Path(args.out), _path(args.manual), _path(args.rubric), _path(args.roster))
     _print_summary(summary)
     return EXIT_INCOMPLETE if summary.problems else EXIT_OK
+
+
+def _require_files(args, options: tuple[str, ...]) -> None:
+    """Each of these options, when given, names a file that is there (not a folder)."""
+    for name in options:
+        value = getattr(args, name)
+        if value and not Path(value).is_file():
+            what = 'is a folder, not a file' if Path(value).is_dir() else 'no such file'
+            raise InputError(f'--{name} {value}: {what}')
 
 
 def _listed(title: str, lines: list[str], limit: int = 20) -> None:

@@ -10,6 +10,8 @@ EXIT_OK = 0             # everything asked for was done (every submission graded
 EXIT_INCOMPLETE = 1     # done, but some submissions could not be graded (or a self-check has failing code checks)
 EXIT_BAD_INPUT = 2      # nothing done: a file, a folder, an option or the rubric needs fixing first
 EXIT_INTERNAL = 3       # the grader itself failed: a report file is named
+EXIT_CANVAS = 4         # grader canvas: Canvas refused or failed; what it confirmed is kept
+EXIT_INTERRUPTED = 130  # Ctrl-C: a re-run resumes
 
 
 class InputError(Exception):

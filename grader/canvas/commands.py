@@ -13,9 +13,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from ..errors import EXIT_BAD_INPUT, report_internal_error
-
-EXIT_CANVAS, EXIT_INTERRUPTED = 4, 130     # Canvas's own, and as grader.cli's
+from ..errors import EXIT_BAD_INPUT, EXIT_CANVAS, EXIT_INTERRUPTED, report_internal_error
 
 
 def add_canvas_commands(sub: argparse._SubParsersAction) -> None:
