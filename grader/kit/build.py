@@ -21,7 +21,6 @@ from ..pipeline.expected import ReferenceExpected, precompute
 from ..resources import KIT_DATA, KIT_EXPECTED
 from ..rubric.convert import dump_rubric, public_only
 
-# kit.py: students don't build kits; assignment: an installed grader's copy of the notebooks, solution included.
 # hidden: never shipped; build.py: students don't build kits; assignment: the notebooks, solution included; batch,
 # canvas, review, report: what TAs run, which a kit's `grader check` never imports.
 EXCLUDED = {'hidden', '__pycache__', KIT_DATA, 'build.py', 'assignment', 'batch', 'canvas', 'review', 'report'}
